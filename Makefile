@@ -1,0 +1,42 @@
+# rnnkit — every target that needs the environment installs it first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+# CI and development read the shared datasets when they sit beside the repo.
+ifneq ($(wildcard ../shared/datasets),)
+export RNNKIT_DATA_HOME ?= $(abspath ../shared/datasets)
+endif
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+
+.PHONY: install test test-tensorflow test-jax lint bench forecast clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+lint: install
+	$(BIN)/ruff check rnnkit pipelines tests experiments
+
+test: lint test-tensorflow test-jax
+
+test-tensorflow: install
+	$(BIN)/python -m pytest
+
+# The layer library is backend-neutral (keras.ops only): prove it on JAX too.
+test-jax: install
+	KERAS_BACKEND=jax $(BIN)/python -m pytest tests/rnnkit
+
+bench: install
+	$(BIN)/python experiments/bench_layers.py
+
+forecast: install
+	$(BIN)/rnnkit run forecast
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache

@@ -1,0 +1,26 @@
+"""rnnkit's recurrent layers: one concept per module, cell and layer together."""
+
+from rnnkit.layers.attention import BahdanauAttention
+from rnnkit.layers.deep_output import DeepOutput
+from rnnkit.layers.deep_transition import DeepTransitionCell, DeepTransitionRNN
+from rnnkit.layers.elman import Elman, ElmanCell
+from rnnkit.layers.leaky import LeakyCell, LeakyRNN
+from rnnkit.layers.multiscale import MultiScaleCell, MultiScaleRNN
+from rnnkit.layers.skip_delay import SkipDelayCell, SkipDelayRNN
+from rnnkit.layers.stacked import StackedRNN
+
+__all__ = [
+    "BahdanauAttention",
+    "DeepOutput",
+    "DeepTransitionCell",
+    "DeepTransitionRNN",
+    "Elman",
+    "ElmanCell",
+    "LeakyCell",
+    "LeakyRNN",
+    "MultiScaleCell",
+    "MultiScaleRNN",
+    "SkipDelayCell",
+    "SkipDelayRNN",
+    "StackedRNN",
+]

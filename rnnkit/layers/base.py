@@ -1,0 +1,213 @@
+"""Shared machinery of rnnkit's recurrent cells and layers.
+
+A cell whose input enters only through an affine map `U x_t + b` can have that
+map applied to the whole sequence `[B, T, D] -> [B, T, P]` with one matmul
+before the time loop; the loop then only does the recurrent part. This is what
+makes a Python-defined cell competitive with Keras's fused `SimpleRNN`.
+
+`RecurrentCell` splits a cell into `project_inputs` (time-independent) and
+`step` (recurrent). Used by a plain `keras.layers.RNN`, the cell projects each
+step itself; used by its own `RecurrentLayer`, the projection is hoisted.
+"""
+
+import contextlib
+
+import keras
+from keras import activations, initializers, ops, regularizers
+
+
+def check_positive_int(name, value):
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(
+            f"`{name}` must be a positive integer. Received: {name}={value!r}"
+        )
+    return value
+
+
+def get_activation(name, value):
+    """`keras.activations.get` with an error naming the argument."""
+    try:
+        return activations.get(value)
+    except (ValueError, TypeError) as error:
+        raise ValueError(
+            f"Unknown activation for `{name}`. Received: {name}={value!r}"
+        ) from error
+
+
+class RecurrentCell(keras.layers.Layer):
+    """Base class of rnnkit cells: input projection + recurrent step.
+
+    Subclasses set `state_size`/`output_size`, create weights in `build`, and
+    implement `project_inputs(inputs)` (valid for `[B, D]` and `[B, T, D]`)
+    and `step(projected, states, training=False) -> (output, new_states)`.
+
+    Args:
+        units: Positive integer, dimensionality of the hidden state.
+        activation: Nonlinearity `f` of the state update. Default: `"tanh"`.
+        use_bias: Whether the update has a bias `b`. Default: `True`.
+        kernel_initializer: Initializer of the input weights `U`.
+        recurrent_initializer: Initializer of the recurrent weights `W`.
+        bias_initializer: Initializer of `b`.
+        kernel_regularizer, recurrent_regularizer, bias_regularizer:
+            Optional regularizers of `U`, `W` and `b`.
+    """
+
+    def __init__(
+        self,
+        units,
+        activation="tanh",
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        recurrent_initializer="orthogonal",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        recurrent_regularizer=None,
+        bias_regularizer=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.units = check_positive_int("units", units)
+        self.activation = get_activation("activation", activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.recurrent_initializer = initializers.get(recurrent_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self._inputs_projected = False
+
+    # --- weights -----------------------------------------------------------
+    def add_kernel(self, shape, name="kernel"):
+        return self.add_weight(
+            shape=shape,
+            name=name,
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+        )
+
+    def add_recurrent_kernel(self, shape, name="recurrent_kernel"):
+        return self.add_weight(
+            shape=shape,
+            name=name,
+            initializer=self.recurrent_initializer,
+            regularizer=self.recurrent_regularizer,
+        )
+
+    def add_bias(self, shape, name="bias"):
+        if not self.use_bias:
+            return None
+        return self.add_weight(
+            shape=shape,
+            name=name,
+            initializer=self.bias_initializer,
+            regularizer=self.bias_regularizer,
+        )
+
+    def affine(self, inputs, kernel, bias=None):
+        """`inputs @ kernel (+ bias)` for inputs of any rank."""
+        outputs = ops.matmul(inputs, kernel)
+        return outputs if bias is None else outputs + bias
+
+    # --- the two halves of a step -----------------------------------------
+    def project_inputs(self, inputs):
+        raise NotImplementedError
+
+    def step(self, projected, states, training=False):
+        """One recurrent step; its output must be `states[0]` (see `project_outputs`)."""
+        raise NotImplementedError
+
+    def project_outputs(self, outputs):
+        """Read-out applied to the step output; not fed back, so hoistable."""
+        return outputs
+
+    def call(self, inputs, states, training=False):
+        if self._inputs_projected:
+            return self.step(inputs, states, training=training)
+        output, new_states = self.step(self.project_inputs(inputs), states, training=training)
+        return self.project_outputs(output), new_states
+
+    @contextlib.contextmanager
+    def receiving_projected_inputs(self):
+        """Within this block `call` takes inputs already through `project_inputs`."""
+        self._inputs_projected = True
+        try:
+            yield
+        finally:
+            self._inputs_projected = False
+
+    def get_initial_state(self, batch_size=None):
+        return [
+            ops.zeros((batch_size, size), dtype=self.compute_dtype)
+            for size in _as_list(self.state_size)
+        ]
+
+    def get_config(self):
+        config = {
+            "units": self.units,
+            "activation": activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+        }
+        return {**super().get_config(), **config}
+
+
+def _as_list(size):
+    return list(size) if isinstance(size, (list, tuple)) else [size]
+
+
+class RecurrentLayer(keras.layers.RNN):
+    """`keras.layers.RNN` over a `RecurrentCell`, projecting inputs once.
+
+    Subclasses build their cell from their own keyword arguments (as Keras's
+    `SimpleRNN` does); `get_config` returns those arguments flat, without
+    `"cell"`, so `from_config` is `cls(**config)`.
+    """
+
+    _CELL_BASE_KEYS = ("name", "trainable", "dtype")
+
+    def inner_loop(self, sequences, initial_state, mask, training=False):
+        # U x_t + b for every t in one matmul before the time loop, and any
+        # read-out after it. Inside the loop the step output is the new
+        # `states[0]`, which is what every backend's masking assumes.
+        projected = self.cell.project_inputs(sequences)
+        with self.cell.receiving_projected_inputs():
+            last, outputs, states = super().inner_loop(
+                projected, initial_state, mask, training=training
+            )
+        if type(self.cell).project_outputs is RecurrentCell.project_outputs:
+            return last, outputs, states
+        last = self.cell.project_outputs(last)
+        outputs = self.cell.project_outputs(outputs)
+        if mask is not None and self.zero_output_for_mask and self.return_sequences:
+            keep = ops.expand_dims(ops.cast(mask, "bool"), -1)
+            outputs = ops.where(keep, outputs, ops.zeros_like(outputs))
+        return last, outputs, states
+
+    @property
+    def units(self):
+        return self.cell.units
+
+    def get_config(self):
+        config = super().get_config()
+        config.pop("cell", None)
+        cell_config = {
+            key: value
+            for key, value in self.cell.get_config().items()
+            if key not in self._CELL_BASE_KEYS
+        }
+        return {**config, **cell_config}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+def rnn_kwargs(kwargs):
+    """Split the cell's dtype/trainable from the layer kwargs (as SimpleRNN does)."""
+    return {"dtype": kwargs.get("dtype"), "trainable": kwargs.get("trainable", True)}

@@ -1,0 +1,242 @@
+"""Multi-timescale units: groups of units that update at different periods."""
+
+import keras
+import numpy as np
+from keras import ops
+
+from rnnkit.layers.base import RecurrentCell, RecurrentLayer, rnn_kwargs
+
+CONNECTIVITIES = ("clockwork", "full")
+
+
+def check_periods(periods, units):
+    try:
+        periods = tuple(periods)
+    except TypeError:
+        periods = (periods,)
+    valid = all(isinstance(p, int) and not isinstance(p, bool) and p > 0 for p in periods)
+    if not periods or not valid:
+        raise ValueError(
+            f"`periods` must be positive integers, e.g. (1, 2, 4, 8). Received: periods={periods!r}"
+        )
+    if units % len(periods):
+        raise ValueError(
+            f"`units` must split evenly into {len(periods)} groups (one per period). "
+            f"Received: units={units}, periods={periods!r}"
+        )
+    return periods
+
+
+class _Masked(keras.initializers.Initializer):
+    """An initializer's values with the removed connections set to zero."""
+
+    def __init__(self, initializer, mask):
+        self.initializer, self.mask = initializer, mask
+
+    def __call__(self, shape, dtype=None):
+        return self.initializer(shape, dtype=dtype) * ops.cast(self.mask, dtype or "float32")
+
+
+class _KeepZeros(keras.constraints.Constraint):
+    """Projects a weight back onto its sparsity pattern after each update."""
+
+    def __init__(self, mask):
+        self.mask = mask
+
+    def __call__(self, w):
+        return w * ops.cast(self.mask, w.dtype)
+
+
+@keras.saving.register_keras_serializable(package="rnnkit")
+class MultiScaleCell(RecurrentCell):
+    """Cell of unit groups running at different clock periods (Clockwork RNN).
+
+    The `units` are split into `K = len(periods)` equal groups; group `k` has
+    period `p_k`. With `t = 0, 1, 2, …` counting the steps seen:
+
+    ```
+    h_t^(k) = f(U_k x_t + Σ_j W_kj h_{t-1}^(j) + b_k)   if t mod p_k == 0
+    h_t^(k) = h_{t-1}^(k)                                otherwise
+    ```
+    A slow group changes rarely, so information (and gradient) crosses many
+    steps through it with few multiplications: the "removing connections"
+    strategy for long time scales. With `connectivity="clockwork"` group `k`
+    hears only groups at least as slow as itself (`W_kj = 0` when
+    `p_j < p_k`), as in the Clockwork RNN; `"full"` keeps every `W_kj`.
+
+    The step counter (kept modulo lcm(periods)) is part of the state
+    (`state_size = [units, 1]`), so
+    stepping and `return_state` continue the clock; masked steps do not
+    advance it.
+
+    Args:
+        units: Positive integer divisible by `len(periods)`.
+        periods: Positive integers, one per group. Default `(1, 2, 4, 8)`.
+        connectivity: `"clockwork"` (default) or `"full"`.
+        activation, use_bias, *_initializer, *_regularizer: as usual.
+
+    Example:
+
+    ```python
+    cell = MultiScaleCell(8, periods=(1, 4))
+    y = keras.layers.RNN(cell)(np.zeros((2, 12, 3)))  # output shape (2, 8)
+    ```
+
+    Reference:
+        Koutník, Greff, Gomez & Schmidhuber, "A Clockwork RNN", ICML 2014;
+        Goodfellow, Bengio & Courville, *Deep Learning*, section 10.9.3.
+    """
+
+    def __init__(
+        self,
+        units,
+        periods=(1, 2, 4, 8),
+        connectivity="clockwork",
+        activation="tanh",
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        recurrent_initializer="orthogonal",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        recurrent_regularizer=None,
+        bias_regularizer=None,
+        **kwargs,
+    ):
+        super().__init__(
+            units,
+            activation=activation,
+            use_bias=use_bias,
+            kernel_initializer=kernel_initializer,
+            recurrent_initializer=recurrent_initializer,
+            bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            recurrent_regularizer=recurrent_regularizer,
+            bias_regularizer=bias_regularizer,
+            **kwargs,
+        )
+        self.periods = check_periods(periods, units)
+        if connectivity not in CONNECTIVITIES:
+            raise ValueError(
+                f"`connectivity` must be one of {CONNECTIVITIES}. "
+                f"Received: connectivity={connectivity!r}"
+            )
+        self.connectivity = connectivity
+        self.cycle = int(np.lcm.reduce(self.periods))
+        self.state_size = [units, 1]
+        self.output_size = units
+
+    def unit_periods(self):
+        """Period of every unit, shape `[units]`."""
+        return np.repeat(self.periods, self.units // len(self.periods))
+
+    def recurrent_mask(self):
+        """`M[j, k] = 1` where unit j feeds unit k (rows: source, columns: target)."""
+        per_unit = self.unit_periods()
+        if self.connectivity == "full":
+            return np.ones((self.units, self.units), dtype="float32")
+        return (per_unit[:, None] >= per_unit[None, :]).astype("float32")
+
+    def build(self, input_shape):
+        self.kernel = self.add_kernel((input_shape[-1], self.units))
+        self.bias = self.add_bias((self.units,))
+        if self.connectivity == "full":
+            self.recurrent_kernel = self.add_recurrent_kernel((self.units, self.units))
+            return
+        # The removed connections are zeros of W, kept zero by a constraint
+        # after every update: no masking inside the time loop.
+        mask = self.recurrent_mask()
+        self.recurrent_kernel = self.add_weight(
+            shape=(self.units, self.units),
+            name="recurrent_kernel",
+            initializer=_Masked(self.recurrent_initializer, mask),
+            regularizer=self.recurrent_regularizer,
+            constraint=_KeepZeros(mask),
+        )
+
+    def project_inputs(self, inputs):
+        return self.affine(inputs, self.kernel, self.bias)
+
+    def step(self, projected, states, training=False):
+        h_prev, clock = states
+        periods = ops.convert_to_tensor(self.unit_periods(), dtype=clock.dtype)
+        candidate = self.activation(projected + ops.matmul(h_prev, self.recurrent_kernel))
+        h = ops.where(ops.equal(ops.mod(clock, periods), 0), candidate, h_prev)
+        # The clock wraps at lcm(periods): t mod p_k is unchanged, and the
+        # count stays exact even in float16 (mixed precision).
+        next_clock = ops.mod(clock + 1, self.cycle)
+        return h, [h, next_clock]
+
+    def get_config(self):
+        config = {"periods": list(self.periods), "connectivity": self.connectivity}
+        return {**super().get_config(), **config}
+
+
+@keras.saving.register_keras_serializable(package="rnnkit")
+class MultiScaleRNN(RecurrentLayer):
+    """Multi-timescale (Clockwork) RNN: `MultiScaleCell` over a sequence.
+
+    With `return_state=True` the states are `h_T` and the step counter.
+
+    Args:
+        units, periods, connectivity, activation, use_bias, *_initializer,
+        *_regularizer: as in `MultiScaleCell`.
+        return_sequences, return_state, go_backwards, stateful, unroll,
+        zero_output_for_mask: as in `keras.layers.RNN`.
+
+    Example:
+
+    ```python
+    layer = MultiScaleRNN(16, periods=(1, 2, 4, 8))
+    y = layer(np.zeros((4, 20, 3)))  # output shape (4, 16)
+    ```
+
+    Reference:
+        Koutník et al., "A Clockwork RNN", ICML 2014.
+    """
+
+    def __init__(
+        self,
+        units,
+        periods=(1, 2, 4, 8),
+        connectivity="clockwork",
+        activation="tanh",
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        recurrent_initializer="orthogonal",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        recurrent_regularizer=None,
+        bias_regularizer=None,
+        return_sequences=False,
+        return_state=False,
+        go_backwards=False,
+        stateful=False,
+        unroll=False,
+        zero_output_for_mask=False,
+        **kwargs,
+    ):
+        cell = MultiScaleCell(
+            units,
+            periods=periods,
+            connectivity=connectivity,
+            activation=activation,
+            use_bias=use_bias,
+            kernel_initializer=kernel_initializer,
+            recurrent_initializer=recurrent_initializer,
+            bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            recurrent_regularizer=recurrent_regularizer,
+            bias_regularizer=bias_regularizer,
+            name="multiscale_cell",
+            **rnn_kwargs(kwargs),
+        )
+        super().__init__(
+            cell,
+            return_sequences=return_sequences,
+            return_state=return_state,
+            go_backwards=go_backwards,
+            stateful=stateful,
+            unroll=unroll,
+            zero_output_for_mask=zero_output_for_mask,
+            **kwargs,
+        )
