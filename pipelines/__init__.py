@@ -1,0 +1,1 @@
+"""Applied pipelines: the only code in rnnkit that touches files, the network and MLflow."""

@@ -1,0 +1,337 @@
+"""The ``rnnkit`` command (contract in DESIGN.md, "The rnnkit command").
+
+Exit status: 0 on success; 1 on a user error (bad config, missing data, a failed stage),
+printed as one paragraph on stderr with no traceback unless ``--debug``; 2 for usage
+errors and for tasks or commands that are not yet available.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import click
+import typer
+
+from pipelines.core import tasks
+from pipelines.core.errors import NotAvailableError, RnnkitUserError, StageError
+
+app = typer.Typer(
+    name="rnnkit",
+    help="Train, evaluate and use the recurrent models of rnnkit, tracked in MLflow.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+_state = {"debug": False}
+
+DebugOption = Annotated[bool, typer.Option("--debug", help="Show full tracebacks on errors.")]
+OverridesArg = Annotated[
+    list[str] | None,
+    typer.Argument(
+        help="Config overrides as dotted key=value, e.g. model.cell=leaky train.epochs=5.",
+        show_default=False,
+        metavar="KEY=VALUE",
+    ),
+]
+ProfileOption = Annotated[
+    str, typer.Option("--profile", "-p", help="Config profile: smoke, default or full.")
+]
+ReportOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--report",
+        help="Write the report JSON here (only if the run succeeds).",
+        dir_okay=False,
+        show_default=False,
+    ),
+]
+ModelOption = Annotated[
+    str | None,
+    typer.Option(
+        "--model",
+        help="MLflow model URI; default: the task's registered model.",
+        show_default=False,
+    ),
+]
+InputFileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--input-file", help="Read one input per line from this file.", show_default=False
+    ),
+]
+
+
+class Device(StrEnum):
+    """Where to train."""
+
+    auto = "auto"
+    cpu = "cpu"
+    gpu = "gpu"
+    tpu = "tpu"
+
+
+@app.callback()
+def main(debug: DebugOption = False) -> None:
+    """Train, evaluate and use the recurrent models of rnnkit, tracked in MLflow.
+
+    \b
+    Examples:
+      rnnkit tasks
+      rnnkit run forecast --profile smoke
+      rnnkit run forecast model.cell=leaky train.epochs=5 --report out/report.json
+    """
+    _state["debug"] = debug or os.environ.get("RNNKIT_DEBUG", "") not in ("", "0")
+
+
+@app.command("tasks")
+def list_tasks() -> None:
+    """List the tasks, whether each is available yet, its data sources and profiles."""
+    for name in tasks.task_names():
+        entry = tasks.info(name)
+        if not tasks.is_available(name):
+            typer.echo(f"{name:<10} not yet available  {entry.summary}")
+            continue
+        typer.echo(f"{name:<10} available          {entry.summary}")
+        try:
+            task = tasks.get_task(name)
+        except Exception as exc:  # show the problem, keep listing the others
+            typer.echo(f"{'':<10} (cannot load: {type(exc).__name__}: {exc})")
+            continue
+        sources = getattr(task.module, "SOURCES", None)
+        if sources:
+            typer.echo(f"{'':<10} sources:  {', '.join(map(str, sources))}")
+        typer.echo(f"{'':<10} profiles: {', '.join(_profiles(task.config_path)) or '-'}")
+
+
+@app.command()
+def run(
+    task: Annotated[str, typer.Argument(help="Task name, see 'rnnkit tasks'.", metavar="TASK")],
+    overrides: OverridesArg = None,
+    profile: ProfileOption = "default",
+    report: ReportOption = None,
+    device: Annotated[Device, typer.Option("--device", help="Where to train.")] = Device.auto,
+    debug: DebugOption = False,
+) -> None:
+    """Run a task: ingest, featurize, train, evaluate, in one MLflow run.
+
+    Prints the model's test metrics beside its baselines. Config errors are reported
+    before anything starts; a failed run is marked FAILED in MLflow and never
+    overwrites an earlier --report file.
+
+    \b
+    Examples:
+      rnnkit run forecast
+      rnnkit run forecast --profile smoke --report report.json
+      rnnkit run forecast data.source=msft model.cell=leaky train.epochs=5
+    """
+    with _user_errors(debug):
+        from pipelines.core.report import format_table
+        from pipelines.core.runner import run_task
+
+        result = run_task(
+            task,
+            profile=profile,
+            overrides=overrides or [],
+            report_path=report,
+            device=device.value,
+            echo=lambda line: typer.echo(line, err=True),
+        )
+        summary = result.outputs.tables.get("summary")
+        typer.echo(str(summary) if summary is not None else format_table(result.report))
+        typer.echo(f"run_id: {result.run_id}")
+        if result.report_path is not None:
+            typer.echo(f"report: {result.report_path}")
+
+
+@app.command()
+def predict(
+    task: Annotated[str, typer.Argument(help="Task name, see 'rnnkit tasks'.", metavar="TASK")],
+    inputs: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Inputs: texts, sentences, wav paths (forecast: a CSV path).",
+            show_default=False,
+            metavar="INPUT",
+        ),
+    ] = None,
+    input_file: InputFileOption = None,
+    model: ModelOption = None,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="Print a JSON list, one object per input, in input order."),
+    ] = False,
+    debug: DebugOption = False,
+) -> None:
+    """Predict with a trained model of TASK, one result per input, in input order.
+
+    With --json, prints a JSON list of {"input", "label", "probabilities"} objects
+    (forecast: {"input", "forecast": [...]}); else one tab-separated line per input.
+
+    \b
+    Examples:
+      rnnkit predict sentiment "A wonderful film." "Dull and far too long."
+      rnnkit predict speech --input-file wavs.txt --json
+      rnnkit predict sentiment "Great!" --model models:/rnnkit-sentiment@champion
+    """
+    with _user_errors(debug):
+        items = list(inputs or []) + _read_inputs(input_file)
+        if not items:
+            raise RnnkitUserError("No inputs: give INPUT arguments or --input-file PATH.")
+        fn = tasks.get_task(task).hook("predict")
+        if fn is None:
+            raise NotAvailableError(f"Task {task!r} has no predict function yet.")
+        results = fn(items, model)
+        if as_json:
+            typer.echo(json.dumps(list(results), ensure_ascii=False, default=_json_default))
+        else:
+            for item, result in zip(items, results, strict=False):
+                typer.echo(_format_prediction(item, result))
+
+
+@app.command()
+def translate(
+    text: Annotated[
+        list[str] | None, typer.Argument(help="Sentences to translate.", show_default=False)
+    ] = None,
+    input_file: InputFileOption = None,
+    beam: Annotated[int, typer.Option("--beam", help="Beam width.")] = 1,
+    model: ModelOption = None,
+) -> None:
+    """(not yet available) Translate English to Spanish, one translation per line."""
+    _not_yet("translate")
+
+
+@app.command()
+def compare(
+    task: Annotated[str, typer.Argument(help="Task name.", metavar="TASK")],
+    metric: Annotated[str | None, typer.Option("--metric", help="Metric to rank by.")] = None,
+    top: Annotated[int, typer.Option("--top", help="How many runs.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """(not yet available) Rank a task's runs by a test metric."""
+    _not_yet("compare")
+
+
+@app.command()
+def retrain(
+    task: Annotated[str, typer.Argument(help="Task name.", metavar="TASK")],
+    overrides: OverridesArg = None,
+    profile: ProfileOption = "default",
+    min_improvement: Annotated[
+        float, typer.Option("--min-improvement", help="Relative gain the challenger needs.")
+    ] = 0.0,
+    report: ReportOption = None,
+) -> None:
+    """(not yet available) Train a challenger; promote it to champion if it wins."""
+    _not_yet("retrain")
+
+
+@app.command()
+def schedule(
+    task: Annotated[str, typer.Argument(help="Task name.", metavar="TASK")],
+    cron: Annotated[str | None, typer.Option("--cron", help='e.g. "0 3 * * *".')] = None,
+    print_only: Annotated[bool, typer.Option("--print", help="Only print the entry.")] = False,
+    remove: Annotated[bool, typer.Option("--remove", help="Remove the schedule.")] = False,
+) -> None:
+    """(not yet available) Schedule 'rnnkit retrain TASK' with cron."""
+    _not_yet("schedule")
+
+
+@app.command()
+def ui() -> None:
+    """(not yet available) Start the MLflow UI on 127.0.0.1 over the same store."""
+    _not_yet("ui")
+
+
+@app.command()
+def study(
+    name: Annotated[str, typer.Argument(help="Study name (experiments/<name>).")],
+    smoke: Annotated[bool, typer.Option("--smoke", help="Tiny version, for tests.")] = False,
+) -> None:
+    """(not yet available) Run a study: a grid of runs and its results table."""
+    _not_yet("study")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+@contextmanager
+def _user_errors(debug: bool) -> Iterator[None]:
+    """Turn user errors into one paragraph on stderr and an exit code (see module doc)."""
+    try:
+        yield
+    except (click.exceptions.Exit, click.ClickException, click.Abort):
+        raise
+    except Exception as exc:
+        if debug or _state["debug"]:
+            raise
+        message, code = _explain(exc)
+        typer.echo("rnnkit: error: " + " ".join(message.split()), err=True)
+        raise typer.Exit(code) from None
+
+
+def _explain(exc: Exception) -> tuple[str, int]:
+    """The message and exit code for an exception."""
+    if isinstance(exc, RnnkitUserError):
+        return str(exc), exc.exit_code
+    if isinstance(exc, StageError):
+        cause = exc.__cause__
+        if isinstance(cause, RnnkitUserError):
+            run = f" (MLflow run {exc.run_id} marked FAILED)" if exc.run_id else ""
+            return f"Stage '{exc.stage}' of task '{exc.task}' failed{run}: {cause}", 1
+        return f"{exc} Rerun with --debug for the traceback.", 1
+    return (f"Unexpected {type(exc).__name__}: {exc}. Rerun with --debug for the traceback.", 1)
+
+
+def _not_yet(command: str) -> NoReturn:
+    typer.echo(f"rnnkit: error: 'rnnkit {command}' is not yet available.", err=True)
+    raise typer.Exit(2)
+
+
+def _read_inputs(path: Path | None) -> list[str]:
+    if path is None:
+        return []
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RnnkitUserError(f"Cannot read --input-file {path}: {exc.strerror or exc}.") from exc
+    return [line for line in text.splitlines() if line.strip()]
+
+
+def _format_prediction(item: str, result: Any) -> str:
+    if isinstance(result, dict) and "label" in result:
+        p = (result.get("probabilities") or {}).get(result["label"])
+        return f"{item}\t{result['label']}" + (f"\t(p={p:.3f})" if p is not None else "")
+    if isinstance(result, dict) and "forecast" in result:
+        return f"{item}\t" + " ".join(f"{v:.4g}" for v in result["forecast"])
+    return f"{item}\t{json.dumps(result, ensure_ascii=False, default=_json_default)}"
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "tolist"):  # NumPy scalars and arrays
+        return value.tolist()
+    return str(value)
+
+
+def _profiles(config_path: Path) -> list[str]:
+    import yaml
+
+    try:
+        data = yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return []
+    profiles = data.get("profiles") if isinstance(data, dict) else None
+    return list(profiles) if isinstance(profiles, dict) else []
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

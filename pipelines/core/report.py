@@ -1,0 +1,90 @@
+"""The ``--report PATH`` JSON contract, its atomic write, and the end-of-run table.
+
+Contract (DESIGN.md, "The rnnkit command")::
+
+    {"task", "run_id", "dataset", "profile",
+     "model": {metric: value}, "baselines": {name: {metric: value}},
+     "durations_s": {stage: seconds}}
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pipelines.core.types import Report
+
+
+def report_dict(
+    task: str,
+    run_id: str,
+    profile: str,
+    report: Report,
+    durations_s: Mapping[str, float],
+) -> dict[str, Any]:
+    """The JSON-ready report; non-finite metric values become ``null``."""
+    return {
+        "task": task,
+        "run_id": run_id,
+        "dataset": report.dataset,
+        "profile": profile,
+        "model": _metrics(report.model_metrics),
+        "baselines": {name: _metrics(m) for name, m in report.baselines.items()},
+        "durations_s": {stage: round(float(s), 4) for stage, s in durations_s.items()},
+    }
+
+
+def write_report(path: str | Path, data: Mapping[str, Any]) -> Path:
+    """Write ``data`` as JSON to ``path`` atomically: a temp file, then a rename.
+
+    A reader never sees a half-written file, and an existing report is replaced only
+    once the new one is complete.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=2, allow_nan=False)
+            fh.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def format_table(data: Mapping[str, Any]) -> str:
+    """A plain-text table: one row per model/baseline, one column per metric."""
+    rows = {"model": data.get("model", {})}
+    rows.update({f"baseline: {n}": m for n, m in data.get("baselines", {}).items()})
+    metrics: list[str] = []
+    for values in rows.values():
+        metrics += [k for k in values if k not in metrics]
+    if not metrics:
+        return "(no metrics)"
+    width = max(len(name) for name in rows)
+    lines = ["  ".join([" " * width, *(f"{m:>10}" for m in metrics)])]
+    for name, values in rows.items():
+        cells = [_cell(values.get(m)) for m in metrics]
+        lines.append("  ".join([name.ljust(width), *cells]))
+    return "\n".join(lines)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return f"{'-':>10}"
+    return f"{value:>10.4g}" if isinstance(value, int | float) else f"{value!s:>10}"
+
+
+def _metrics(values: Mapping[str, Any]) -> dict[str, float | None]:
+    out: dict[str, float | None] = {}
+    for key, value in values.items():
+        number = float(value)
+        out[str(key)] = number if math.isfinite(number) else None
+    return out

@@ -1,0 +1,216 @@
+"""The one module that talks to MLflow.
+
+Conventions (DESIGN.md, "MLflow conventions"): the tracking URI is
+``$MLFLOW_TRACKING_URI`` else MLflow's default (``sqlite:///mlflow.db`` in the working
+directory); one experiment per task, ``rnnkit-<task>``; params are the flattened
+config; metrics are per-epoch curves, final test and baseline metrics, throughput and
+stage durations; the model is registered as ``rnnkit-<task>``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import mlflow
+
+from pipelines.core.config import flatten
+
+MAX_PARAM_CHARS = 6000  # MLflow's limit on a param value
+RunStatus = Literal["FINISHED", "FAILED", "KILLED"]
+
+
+@dataclass(frozen=True)
+class ActiveRun:
+    """The MLflow run a task is logging to; handed to the task's ``register`` hook."""
+
+    task: str
+    run_id: str
+    experiment_id: str
+
+    def log_and_register_model(self, log_model: Callable[[], Any], name: str | None = None):
+        """Shortcut for ``log_and_register_model(self.task, log_model, name)``."""
+        return log_and_register_model(self.task, log_model, name)
+
+
+def tracking_uri() -> str:
+    """``$MLFLOW_TRACKING_URI`` if set, else MLflow's default store."""
+    return os.environ.get("MLFLOW_TRACKING_URI") or mlflow.get_tracking_uri()
+
+
+def experiment_name(task: str) -> str:
+    """The task's experiment: ``rnnkit-<task>``."""
+    return f"rnnkit-{task}"
+
+
+def registered_model_name(task: str) -> str:
+    """The task's registered model: ``rnnkit-<task>``."""
+    return f"rnnkit-{task}"
+
+
+def start_run(task: str, run_name: str | None = None) -> ActiveRun:
+    """Start a run in the task's experiment (created on first use)."""
+    experiment = mlflow.set_experiment(experiment_name(task))
+    run = mlflow.start_run(experiment_id=experiment.experiment_id, run_name=run_name)
+    return ActiveRun(task=task, run_id=run.info.run_id, experiment_id=experiment.experiment_id)
+
+
+def end_run(status: RunStatus = "FINISHED") -> None:
+    """End the active run with ``status`` (``FAILED`` when a stage raised)."""
+    mlflow.end_run(status=status)
+
+
+def log_params(cfg: Any) -> None:
+    """Log the flattened config (``train.epochs`` ...) as run params."""
+    params = {key: _param_value(value) for key, value in flatten(cfg).items()}
+    mlflow.log_params(params)
+
+
+def log_metrics(metrics: Mapping[str, Any], step: int | None = None) -> None:
+    """Log numeric metrics; names are made MLflow-safe, values converted to float."""
+    clean = {metric_key(k): float(v) for k, v in metrics.items() if _is_number(v)}
+    if clean:
+        mlflow.log_metrics(clean, step=step)
+
+
+def set_tags(tags: Mapping[str, Any]) -> None:
+    """Set run tags, skipping empty values."""
+    mlflow.set_tags({k: str(v) for k, v in tags.items() if v not in (None, "")})
+
+
+def log_text(text: str, artifact_file: str) -> None:
+    """Write ``text`` as the artifact ``artifact_file`` (e.g. ``config.yaml``)."""
+    mlflow.log_text(text, artifact_file)
+
+
+def log_json(obj: Any, artifact_file: str) -> None:
+    """Write ``obj`` as indented JSON to the artifact ``artifact_file``."""
+    mlflow.log_text(json.dumps(obj, indent=2, sort_keys=False, default=str), artifact_file)
+
+
+def log_path(path: str | Path, artifact_path: str | None = None) -> None:
+    """Log a file or a whole folder as artifacts."""
+    path = Path(path)
+    if path.is_dir():
+        mlflow.log_artifacts(str(path), artifact_path=artifact_path)
+    else:
+        mlflow.log_artifact(str(path), artifact_path=artifact_path)
+
+
+def log_figures(figures: Mapping[str, Any], folder: str = "figures") -> None:
+    """Log matplotlib figures as ``<folder>/<name>.png`` and close them."""
+    for name, fig in figures.items():
+        mlflow.log_figure(fig, f"{folder}/{_file_safe(name)}.png")
+        try:
+            import matplotlib.pyplot as plt
+
+            plt.close(fig)
+        except Exception:  # closing is housekeeping; never fail a run over it
+            pass
+
+
+def log_tables(tables: Mapping[str, Any], folder: str = "tables") -> None:
+    """Log text tables as ``.md`` and pandas DataFrames as ``.csv`` under ``folder``."""
+    for name, table in tables.items():
+        stem = f"{folder}/{_file_safe(name)}"
+        if hasattr(table, "to_csv"):
+            mlflow.log_text(table.to_csv(index=True), stem + ".csv")
+        else:
+            mlflow.log_text(str(table), stem + ".md")
+
+
+def log_artifacts(artifacts: Mapping[str, Any]) -> None:
+    """Log ``Report.artifacts``: paths as files/folders, anything else as JSON."""
+    for name, value in artifacts.items():
+        if isinstance(value, Path):
+            log_path(value, artifact_path=_file_safe(name) if value.is_dir() else None)
+        else:
+            log_json(value, name if Path(name).suffix else f"{name}.json")
+
+
+def git_commit() -> str | None:
+    """The current git commit of the working directory, or None outside a repository."""
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5, check=True
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def keras_backend() -> str:
+    """The Keras backend in use, without importing Keras just to ask."""
+    if "keras" in sys.modules:
+        return sys.modules["keras"].backend.backend()
+    return os.environ.get("KERAS_BACKEND", "tensorflow")
+
+
+def epoch_callback(prefix: str = ""):
+    """A Keras callback logging each epoch's ``logs`` (loss, val_loss, ...) with step=epoch.
+
+    It does nothing when no MLflow run is active, so a task's ``train`` stage can always
+    add it and still be unit-tested without a tracking store. (``mlflow.keras.
+    MlflowCallback`` would instead start a stray run, and it also logs optimizer params.)
+    """
+    import keras  # imported here: only training needs it
+
+    class EpochMetrics(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if logs and mlflow.active_run() is not None:
+                log_metrics({prefix + k: v for k, v in logs.items()}, step=epoch)
+
+    return EpochMetrics()
+
+
+def log_and_register_model(task: str, log_model: Callable[[], Any], name: str | None = None):
+    """Log the model with a task-chosen flavour, then register it as ``rnnkit-<task>``.
+
+    Args:
+        task: the task's name.
+        log_model: called inside the active run; logs the model (``mlflow.keras.log_model``
+            or ``mlflow.pyfunc.log_model``, with signature and input example) and returns
+            its ``ModelInfo`` or model URI.
+        name: registered model name; default ``rnnkit-<task>``.
+
+    Returns:
+        The new ``mlflow.entities.model_registry.ModelVersion``.
+    """
+    logged = log_model()
+    uri = logged if isinstance(logged, str) else logged.model_uri
+    return mlflow.register_model(uri, name or registered_model_name(task))
+
+
+def metric_key(name: str) -> str:
+    """``name`` with characters MLflow rejects in metric names replaced by ``_``."""
+    return re.sub(r"[^A-Za-z0-9_\-./ ]", "_", str(name))
+
+
+def _file_safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_\-.]", "_", str(name))
+
+
+def _is_number(value: Any) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return not isinstance(value, str)
+
+
+def _param_value(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= MAX_PARAM_CHARS else text[: MAX_PARAM_CHARS - 3] + "..."
+
+
+def is_finite(value: Any) -> bool:
+    """True for a finite int/float (the only metric values a report may hold)."""
+    return _is_number(value) and math.isfinite(float(value))

@@ -1,0 +1,87 @@
+"""Typed values passed between stages and to the runner.
+
+A task defines its own ``Raw``, ``Features`` and ``Trained`` types (dataclasses are
+simplest); the runner only needs the ``Report`` that ``evaluate`` returns. ``Provenance``
+is the shared record of where ingested data came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+STAGES: tuple[str, ...] = ("ingest", "featurize", "train", "evaluate")
+
+
+@dataclass
+class Provenance:
+    """Where a dataset was read from: ``Raw`` values should carry one.
+
+    Args:
+        source: the dataset's name as the user picks it, e.g. ``"seattle-weather"``.
+        path: the file read, or a package resource, e.g. ``"vega_datasets:seattle-weather"``.
+        sha256: hash of the file's bytes, when read from a file.
+        rows: number of rows (or files, or pairs) loaded.
+    """
+
+    source: str
+    path: str = ""
+    sha256: str = ""
+    rows: int = 0
+
+
+@dataclass
+class Report:
+    """What ``evaluate`` returns: metrics of the model and its baselines, and what to log.
+
+    Args:
+        model_metrics: the model's final test metrics, e.g. ``{"mae": 1.9, "rmse": 2.5}``,
+            logged as ``test_<metric>``.
+        baselines: per baseline, the same metrics on the same test set,
+            e.g. ``{"naive": {"mae": 2.4}}``, logged as ``baseline_<name>_<metric>``.
+        dataset: the dataset's name (goes into the ``--report`` JSON and a run tag).
+        figures: matplotlib figures by name, logged as ``figures/<name>.png``.
+        tables: text (markdown) or pandas DataFrames by name, logged under ``tables/``;
+            ``tables["summary"]``, when present, is printed at the end of ``rnnkit run``.
+        artifacts: extra artifacts by name: a ``pathlib.Path`` is logged as that file or
+            folder, any other value is written as JSON (``name`` gets ``.json`` if it
+            has no suffix), e.g. ``{"scaler": scaler.to_dict()}``.
+        throughput: examples per second by phase, logged as ``throughput/<name>``.
+        extra_metrics: any other metrics, logged under their own names.
+        tags: extra MLflow run tags, e.g. ``{"cell": "leaky"}``.
+    """
+
+    model_metrics: dict[str, float]
+    baselines: dict[str, dict[str, float]] = field(default_factory=dict)
+    dataset: str = ""
+    figures: dict[str, Any] = field(default_factory=dict)
+    tables: dict[str, Any] = field(default_factory=dict)
+    artifacts: dict[str, Path | Any] = field(default_factory=dict)
+    throughput: dict[str, float] = field(default_factory=dict)
+    extra_metrics: dict[str, float] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+@runtime_checkable
+class TaskModule(Protocol):
+    """What a task package ``pipelines/<task>/`` exposes (the stage contract).
+
+    Required: ``Config`` (the config dataclass; its YAML is ``config.yaml`` beside the
+    package's ``__init__.py``, or at ``CONFIG_PATH`` when the module sets it) and
+    the four stages below. Optional: ``register(cfg, trained, features, report, run)``,
+    called by the runner after logging, inside the run, to log and register the model
+    (``run`` is a ``pipelines.core.tracking.ActiveRun``); ``predict(inputs, model_uri)
+    -> list[dict]`` for ``rnnkit predict``; ``DESCRIPTION`` and ``SOURCES`` for
+    ``rnnkit tasks``.
+    """
+
+    Config: type
+
+    def ingest(self, cfg: Any) -> Any: ...
+
+    def featurize(self, cfg: Any, raw: Any) -> Any: ...
+
+    def train(self, cfg: Any, features: Any) -> Any: ...
+
+    def evaluate(self, cfg: Any, trained: Any, features: Any) -> Report: ...

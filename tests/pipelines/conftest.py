@@ -1,0 +1,182 @@
+"""Shared fixtures for pipeline tests: a temporary MLflow store and a tiny fake task.
+
+The fake task is a module-like object with ``Config`` and the four stages; it records
+the order its stages ran in and can be told to fail in a given stage.
+"""
+
+from __future__ import annotations
+
+import types
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import mlflow
+import pytest
+
+from pipelines.core import tasks
+from pipelines.core.errors import DataMissingError
+from pipelines.core.types import Provenance, Report
+
+FAKE = "fake"
+
+FAKE_YAML = """\
+data:
+  source: toy
+  rows: 8
+model:
+  cell: gru
+  units: 4
+train:
+  epochs: 2
+  learning_rate: 1.0e-3
+profiles:
+  smoke:
+    train: {epochs: 1}
+  default: {}
+  full:
+    train: {epochs: 10}
+"""
+
+
+@dataclass
+class FakeData:
+    source: str = "toy"
+    rows: int = 8
+
+
+@dataclass
+class FakeModel:
+    cell: str = "gru"
+    units: int = 4
+
+
+@dataclass
+class FakeTrain:
+    epochs: int = 2
+    learning_rate: float = 1e-3
+
+
+@dataclass
+class FakeConfig:
+    data: FakeData = field(default_factory=FakeData)
+    model: FakeModel = field(default_factory=FakeModel)
+    train: FakeTrain = field(default_factory=FakeTrain)
+
+
+def make_fake_task(
+    config_path: Path, fail_at: str | None = None, user_error: bool = False
+) -> types.SimpleNamespace:
+    """A task object; ``fail_at`` names a stage that raises (a user error or a bug)."""
+    calls: list[str] = []
+
+    def maybe_fail(stage: str) -> None:
+        calls.append(stage)
+        if stage == fail_at:
+            if user_error:
+                raise DataMissingError("Dataset file not found: /nowhere/toy.csv.")
+            raise RuntimeError(f"boom in {stage}")
+
+    def ingest(cfg):
+        maybe_fail("ingest")
+        return {
+            "rows": list(range(cfg.data.rows)),
+            "provenance": Provenance(source=cfg.data.source, rows=cfg.data.rows),
+        }
+
+    def featurize(cfg, raw):
+        maybe_fail("featurize")
+        return {"x": raw["rows"]}
+
+    def train(cfg, features):
+        maybe_fail("train")
+        return {"epochs": cfg.train.epochs, "n": len(features["x"])}
+
+    def evaluate(cfg, trained, features):
+        maybe_fail("evaluate")
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(2, 2))
+        ax.plot(features["x"])
+        return Report(
+            model_metrics={"mae": 1.5, "rmse": 2.0},
+            baselines={"naive": {"mae": 2.5, "rmse": 3.0}},
+            dataset=cfg.data.source,
+            figures={"forecast": fig},
+            tables={"summary": "model beats naive"},
+            artifacts={"scaler": {"mean": 0.5}},
+            throughput={"train_examples_per_s": 100.0},
+        )
+
+    def register(cfg, trained, features, report, run):
+        maybe_fail("register")
+        mlflow.set_tag("registered", "yes")
+
+    def predict(inputs, model_uri):
+        return [
+            {"input": x, "label": "pos", "probabilities": {"pos": 0.9, "neg": 0.1}} for x in inputs
+        ]
+
+    return types.SimpleNamespace(
+        Config=FakeConfig,
+        CONFIG_PATH=config_path,
+        ingest=ingest,
+        featurize=featurize,
+        train=train,
+        evaluate=evaluate,
+        register=register,
+        predict=predict,
+        calls=calls,
+        SOURCES=["toy"],
+    )
+
+
+@pytest.fixture(scope="session")
+def _mlflow_store(tmp_path_factory) -> str:
+    """One sqlite store for the session (creating one costs about a second)."""
+    root = tmp_path_factory.mktemp("mlflow")
+    uri = f"sqlite:///{root / 'mlflow.db'}"
+    client = mlflow.MlflowClient(tracking_uri=uri)
+    client.create_experiment(f"rnnkit-{FAKE}", artifact_location=(root / "artifacts").as_uri())
+    return uri
+
+
+@pytest.fixture
+def mlflow_store(_mlflow_store, monkeypatch) -> mlflow.MlflowClient:
+    """Point MLFLOW_TRACKING_URI at the temporary store; return a client for it."""
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", _mlflow_store)
+    yield mlflow.MlflowClient(tracking_uri=_mlflow_store)
+    while mlflow.active_run() is not None:  # never leak a run into the next test
+        mlflow.end_run()
+
+
+@pytest.fixture
+def fake_config_path(tmp_path) -> Path:
+    path = tmp_path / "fake_config.yaml"
+    path.write_text(FAKE_YAML, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def register_fake(fake_config_path, monkeypatch):
+    """Register a fake task under the name ``fake``; call it to choose how it fails."""
+
+    def _register(fail_at: str | None = None, user_error: bool = False):
+        module = make_fake_task(fake_config_path, fail_at=fail_at, user_error=user_error)
+        monkeypatch.setitem(tasks.TASKS, FAKE, tasks.TaskInfo(FAKE, module, "A fake task."))
+        return module
+
+    return _register
+
+
+@pytest.fixture
+def fake_runs(mlflow_store):
+    """Call it to list all runs of the fake task's experiment."""
+
+    def _runs() -> list:
+        exp = mlflow_store.get_experiment_by_name(f"rnnkit-{FAKE}")
+        return mlflow_store.search_runs([exp.experiment_id]) if exp else []
+
+    return _runs
