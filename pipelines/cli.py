@@ -19,8 +19,11 @@ from typing import Annotated, Any, NoReturn
 import click
 import typer
 
-from pipelines.core import tasks
-from pipelines.core.errors import NotAvailableError, RnnkitUserError, StageError
+# TensorFlow's C++ start-up chatter (oneDNN, CPU features) is noise on a command line.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from pipelines.core import tasks  # noqa: E402
+from pipelines.core.errors import NotAvailableError, RnnkitUserError, StageError  # noqa: E402
 
 app = typer.Typer(
     name="rnnkit",

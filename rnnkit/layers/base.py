@@ -11,9 +11,24 @@ step itself; used by its own `RecurrentLayer`, the projection is hoisted.
 """
 
 import contextlib
+import re
 
 import keras
 from keras import activations, initializers, ops, regularizers
+
+BASE_CELL_ARGUMENTS = (
+    "units", "activation", "use_bias", "kernel_initializer", "recurrent_initializer",
+    "bias_initializer", "kernel_regularizer", "recurrent_regularizer", "bias_regularizer",
+)
+RNN_FLAGS = (
+    "return_sequences", "return_state", "go_backwards", "stateful", "unroll",
+    "zero_output_for_mask",
+)
+
+
+def base_cell_arguments(arguments):
+    """The `RecurrentCell` arguments among a subclass's `__init__` `locals()`."""
+    return {name: arguments[name] for name in BASE_CELL_ARGUMENTS}
 
 
 def check_positive_int(name, value):
@@ -164,12 +179,26 @@ def _as_list(size):
 class RecurrentLayer(keras.layers.RNN):
     """`keras.layers.RNN` over a `RecurrentCell`, projecting inputs once.
 
-    Subclasses build their cell from their own keyword arguments (as Keras's
-    `SimpleRNN` does); `get_config` returns those arguments flat, without
-    `"cell"`, so `from_config` is `cls(**config)`.
+    A subclass declares every argument of its cell plus the `RNN` flags in its
+    own `__init__` signature (as Keras's `SimpleRNN` does) and passes them on
+    with `super().__init__(CellClass, locals(), **kwargs)`; `get_config`
+    returns them flat, without `"cell"`, so `from_config` is `cls(**config)`.
     """
 
     _CELL_BASE_KEYS = ("name", "trainable", "dtype")
+
+    def __init__(self, cell_class, arguments, **kwargs):
+        arguments = {
+            k: v for k, v in arguments.items() if k not in ("self", "kwargs", "__class__")
+        }
+        flags = {name: arguments.pop(name) for name in RNN_FLAGS}
+        cell = cell_class(
+            **arguments,
+            name=re.sub(r"(?<!^)(?=[A-Z])", "_", cell_class.__name__).lower(),
+            dtype=kwargs.get("dtype"),
+            trainable=kwargs.get("trainable", True),
+        )
+        super().__init__(cell, **flags, **kwargs)
 
     def inner_loop(self, sequences, initial_state, mask, training=False):
         # U x_t + b for every t in one matmul before the time loop, and any
@@ -206,8 +235,3 @@ class RecurrentLayer(keras.layers.RNN):
     @classmethod
     def from_config(cls, config):
         return cls(**config)
-
-
-def rnn_kwargs(kwargs):
-    """Split the cell's dtype/trainable from the layer kwargs (as SimpleRNN does)."""
-    return {"dtype": kwargs.get("dtype"), "trainable": kwargs.get("trainable", True)}

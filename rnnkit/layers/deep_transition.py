@@ -3,7 +3,12 @@
 import keras
 from keras import ops
 
-from rnnkit.layers.base import RecurrentCell, RecurrentLayer, check_positive_int, rnn_kwargs
+from rnnkit.layers.base import (
+    RecurrentCell,
+    RecurrentLayer,
+    base_cell_arguments,
+    check_positive_int,
+)
 
 
 @keras.saving.register_keras_serializable(package="rnnkit")
@@ -60,18 +65,7 @@ class DeepTransitionCell(RecurrentCell):
         bias_regularizer=None,
         **kwargs,
     ):
-        super().__init__(
-            units,
-            activation=activation,
-            use_bias=use_bias,
-            kernel_initializer=kernel_initializer,
-            recurrent_initializer=recurrent_initializer,
-            bias_initializer=bias_initializer,
-            kernel_regularizer=kernel_regularizer,
-            recurrent_regularizer=recurrent_regularizer,
-            bias_regularizer=bias_regularizer,
-            **kwargs,
-        )
+        super().__init__(**base_cell_arguments(locals()), **kwargs)
         self.transition_depth = check_positive_int("transition_depth", transition_depth)
         if transition_units is not None:
             check_positive_int("transition_units", transition_units)
@@ -174,29 +168,4 @@ class DeepTransitionRNN(RecurrentLayer):
         zero_output_for_mask=False,
         **kwargs,
     ):
-        cell = DeepTransitionCell(
-            units,
-            transition_depth=transition_depth,
-            transition_units=transition_units,
-            shortcut=shortcut,
-            activation=activation,
-            use_bias=use_bias,
-            kernel_initializer=kernel_initializer,
-            recurrent_initializer=recurrent_initializer,
-            bias_initializer=bias_initializer,
-            kernel_regularizer=kernel_regularizer,
-            recurrent_regularizer=recurrent_regularizer,
-            bias_regularizer=bias_regularizer,
-            name="deep_transition_cell",
-            **rnn_kwargs(kwargs),
-        )
-        super().__init__(
-            cell,
-            return_sequences=return_sequences,
-            return_state=return_state,
-            go_backwards=go_backwards,
-            stateful=stateful,
-            unroll=unroll,
-            zero_output_for_mask=zero_output_for_mask,
-            **kwargs,
-        )
+        super().__init__(DeepTransitionCell, locals(), **kwargs)

@@ -6,9 +6,9 @@ from keras import activations, ops
 from rnnkit.layers.base import (
     RecurrentCell,
     RecurrentLayer,
+    base_cell_arguments,
     check_positive_int,
     get_activation,
-    rnn_kwargs,
 )
 
 
@@ -64,18 +64,7 @@ class ElmanCell(RecurrentCell):
         bias_regularizer=None,
         **kwargs,
     ):
-        super().__init__(
-            units,
-            activation=activation,
-            use_bias=use_bias,
-            kernel_initializer=kernel_initializer,
-            recurrent_initializer=recurrent_initializer,
-            bias_initializer=bias_initializer,
-            kernel_regularizer=kernel_regularizer,
-            recurrent_regularizer=recurrent_regularizer,
-            bias_regularizer=bias_regularizer,
-            **kwargs,
-        )
+        super().__init__(**base_cell_arguments(locals()), **kwargs)
         if output_units is not None:
             check_positive_int("output_units", output_units)
         self.output_units = output_units
@@ -168,28 +157,4 @@ class Elman(RecurrentLayer):
         zero_output_for_mask=False,
         **kwargs,
     ):
-        cell = ElmanCell(
-            units,
-            activation=activation,
-            output_units=output_units,
-            output_activation=output_activation,
-            use_bias=use_bias,
-            kernel_initializer=kernel_initializer,
-            recurrent_initializer=recurrent_initializer,
-            bias_initializer=bias_initializer,
-            kernel_regularizer=kernel_regularizer,
-            recurrent_regularizer=recurrent_regularizer,
-            bias_regularizer=bias_regularizer,
-            name="elman_cell",
-            **rnn_kwargs(kwargs),
-        )
-        super().__init__(
-            cell,
-            return_sequences=return_sequences,
-            return_state=return_state,
-            go_backwards=go_backwards,
-            stateful=stateful,
-            unroll=unroll,
-            zero_output_for_mask=zero_output_for_mask,
-            **kwargs,
-        )
+        super().__init__(ElmanCell, locals(), **kwargs)

@@ -6,7 +6,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from rnnkit.layers.base import RecurrentCell, RecurrentLayer, rnn_kwargs
+from rnnkit.layers.base import RecurrentCell, RecurrentLayer, base_cell_arguments
 
 
 def leak_rates(units, alpha=None, tau_range=(1.0, 100.0)):
@@ -97,18 +97,7 @@ class LeakyCell(RecurrentCell):
         bias_regularizer=None,
         **kwargs,
     ):
-        super().__init__(
-            units,
-            activation=activation,
-            use_bias=use_bias,
-            kernel_initializer=kernel_initializer,
-            recurrent_initializer=recurrent_initializer,
-            bias_initializer=bias_initializer,
-            kernel_regularizer=kernel_regularizer,
-            recurrent_regularizer=recurrent_regularizer,
-            bias_regularizer=bias_regularizer,
-            **kwargs,
-        )
+        super().__init__(**base_cell_arguments(locals()), **kwargs)
         self._initial_alpha = leak_rates(units, alpha, tau_range)
         if alpha is not None:
             alpha = float(alpha) if np.isscalar(alpha) else [float(a) for a in alpha]
@@ -201,29 +190,4 @@ class LeakyRNN(RecurrentLayer):
         zero_output_for_mask=False,
         **kwargs,
     ):
-        cell = LeakyCell(
-            units,
-            alpha=alpha,
-            tau_range=tau_range,
-            learn_alpha=learn_alpha,
-            activation=activation,
-            use_bias=use_bias,
-            kernel_initializer=kernel_initializer,
-            recurrent_initializer=recurrent_initializer,
-            bias_initializer=bias_initializer,
-            kernel_regularizer=kernel_regularizer,
-            recurrent_regularizer=recurrent_regularizer,
-            bias_regularizer=bias_regularizer,
-            name="leaky_cell",
-            **rnn_kwargs(kwargs),
-        )
-        super().__init__(
-            cell,
-            return_sequences=return_sequences,
-            return_state=return_state,
-            go_backwards=go_backwards,
-            stateful=stateful,
-            unroll=unroll,
-            zero_output_for_mask=zero_output_for_mask,
-            **kwargs,
-        )
+        super().__init__(LeakyCell, locals(), **kwargs)

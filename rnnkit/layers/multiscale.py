@@ -4,7 +4,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from rnnkit.layers.base import RecurrentCell, RecurrentLayer, rnn_kwargs
+from rnnkit.layers.base import RecurrentCell, RecurrentLayer, base_cell_arguments
 
 CONNECTIVITIES = ("clockwork", "full")
 
@@ -102,18 +102,7 @@ class MultiScaleCell(RecurrentCell):
         bias_regularizer=None,
         **kwargs,
     ):
-        super().__init__(
-            units,
-            activation=activation,
-            use_bias=use_bias,
-            kernel_initializer=kernel_initializer,
-            recurrent_initializer=recurrent_initializer,
-            bias_initializer=bias_initializer,
-            kernel_regularizer=kernel_regularizer,
-            recurrent_regularizer=recurrent_regularizer,
-            bias_regularizer=bias_regularizer,
-            **kwargs,
-        )
+        super().__init__(**base_cell_arguments(locals()), **kwargs)
         self.periods = check_periods(periods, units)
         if connectivity not in CONNECTIVITIES:
             raise ValueError(
@@ -215,28 +204,4 @@ class MultiScaleRNN(RecurrentLayer):
         zero_output_for_mask=False,
         **kwargs,
     ):
-        cell = MultiScaleCell(
-            units,
-            periods=periods,
-            connectivity=connectivity,
-            activation=activation,
-            use_bias=use_bias,
-            kernel_initializer=kernel_initializer,
-            recurrent_initializer=recurrent_initializer,
-            bias_initializer=bias_initializer,
-            kernel_regularizer=kernel_regularizer,
-            recurrent_regularizer=recurrent_regularizer,
-            bias_regularizer=bias_regularizer,
-            name="multiscale_cell",
-            **rnn_kwargs(kwargs),
-        )
-        super().__init__(
-            cell,
-            return_sequences=return_sequences,
-            return_state=return_state,
-            go_backwards=go_backwards,
-            stateful=stateful,
-            unroll=unroll,
-            zero_output_for_mask=zero_output_for_mask,
-            **kwargs,
-        )
+        super().__init__(MultiScaleCell, locals(), **kwargs)

@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from rnnkit.layers.base import RecurrentCell, RecurrentLayer, rnn_kwargs
+from rnnkit.layers.base import RecurrentCell, RecurrentLayer, base_cell_arguments
 
 
 def check_delays(delays):
@@ -72,18 +72,7 @@ class SkipDelayCell(RecurrentCell):
         bias_regularizer=None,
         **kwargs,
     ):
-        super().__init__(
-            units,
-            activation=activation,
-            use_bias=use_bias,
-            kernel_initializer=kernel_initializer,
-            recurrent_initializer=recurrent_initializer,
-            bias_initializer=bias_initializer,
-            kernel_regularizer=kernel_regularizer,
-            recurrent_regularizer=recurrent_regularizer,
-            bias_regularizer=bias_regularizer,
-            **kwargs,
-        )
+        super().__init__(**base_cell_arguments(locals()), **kwargs)
         self.delays = check_delays(delays)
         self.max_delay = self.delays[-1]
         self.state_size = [units] * self.max_delay
@@ -157,27 +146,4 @@ class SkipDelayRNN(RecurrentLayer):
         zero_output_for_mask=False,
         **kwargs,
     ):
-        cell = SkipDelayCell(
-            units,
-            delays=delays,
-            activation=activation,
-            use_bias=use_bias,
-            kernel_initializer=kernel_initializer,
-            recurrent_initializer=recurrent_initializer,
-            bias_initializer=bias_initializer,
-            kernel_regularizer=kernel_regularizer,
-            recurrent_regularizer=recurrent_regularizer,
-            bias_regularizer=bias_regularizer,
-            name="skip_delay_cell",
-            **rnn_kwargs(kwargs),
-        )
-        super().__init__(
-            cell,
-            return_sequences=return_sequences,
-            return_state=return_state,
-            go_backwards=go_backwards,
-            stateful=stateful,
-            unroll=unroll,
-            zero_output_for_mask=zero_output_for_mask,
-            **kwargs,
-        )
+        super().__init__(SkipDelayCell, locals(), **kwargs)

@@ -1,5 +1,6 @@
-"""Models built from rnnkit layers: the registry, and task models as they land."""
+"""Models built from rnnkit layers: the registry and task models."""
 
+from rnnkit.models.forecaster import build_forecaster
 from rnnkit.models.registry import RECURRENT_NAMES, build_recurrent
 
-__all__ = ["RECURRENT_NAMES", "build_recurrent"]
+__all__ = ["RECURRENT_NAMES", "build_forecaster", "build_recurrent"]

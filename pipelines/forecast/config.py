@@ -1,0 +1,136 @@
+"""The forecasting task's configuration (filled from `config.yaml`, a profile, overrides)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+
+@dataclass
+class DataConfig:
+    """Where the series come from.
+
+    Args:
+        source: `seattle-weather` (default, ships in vega_datasets), `msft` (pmdarima),
+            `beijing`, `sp500`, `jena` (data home), or `csv:PATH` (a user's CSV, plain or .gz).
+        target: Column to forecast; `None` takes the source's default
+            (`temp_max`, `Close`, `TEMP`, `close`, `T (degC)`; required for csv).
+        features: Extra numeric input columns; `None` takes the source's default set.
+        time_column: Timestamp column (csv only; the built-in sources know theirs).
+        series_column: Column naming the series when one file holds several (csv only).
+        series: Which series to use (Beijing stations, S&P tickers, csv series values);
+            `None` takes the source's default (first station / `AAPL`).
+        covariate_series: Other series whose readings are joined as input covariates
+            of every target series (e.g. upwind Beijing stations); `["all"]` = all others.
+    """
+
+    source: str = "seattle-weather"
+    target: str | None = None
+    features: list[str] | None = None
+    time_column: str | None = None
+    series_column: str | None = None
+    series: list[str] | None = None
+    covariate_series: list[str] = field(default_factory=list)
+
+
+@dataclass
+class FeaturizeConfig:
+    """From raw rows to windows.
+
+    Args:
+        frequency: Resample to this pandas frequency (`"1h"`, `"1D"`); `None` keeps the
+            source's own step, except that series finer than hourly (Jena's 10 minutes)
+            are averaged to hourly.
+        fill_limit: Gaps of up to this many steps are linearly interpolated; a longer
+            run of missing values is an error naming where it is. `None`: a day (24)
+            for hourly series, a week (7) for daily or coarser ones.
+        calendar: Add hour-of-day / day-of-year as sin/cos features.
+        returns: Model log-returns of the target (prices) instead of levels.
+        lookback: Input window length, in steps; `None`: 30 for daily or coarser
+            series, 72 (three days) for hourly ones.
+        horizon: Steps ahead to forecast (the model predicts all of 1..horizon);
+            `None`: 1 for daily or coarser series, 24 (a day) for hourly ones.
+        val_fraction: Share of the series (chronologically after train) for validation.
+        test_fraction: Share at the end of the series for the test.
+        stride: Step between consecutive training windows.
+    """
+
+    frequency: str | None = None
+    fill_limit: int | None = None
+    calendar: bool = True
+    returns: bool = False
+    lookback: int | None = None
+    horizon: int | None = None
+    val_fraction: float = 0.15
+    test_fraction: float = 0.15
+    stride: int = 1
+
+
+@dataclass
+class ModelConfig:
+    """The forecaster: a registry recurrent layer and a dense (or deep) head.
+
+    Args:
+        cell: `rnnkit.models.build_recurrent` name (`gru lstm simple elman leaky
+            skip_delay multiscale dt dts stacked`).
+        units: Hidden units of the recurrent layer.
+        num_layers: Layers, for `cell=stacked`.
+        stacked_cell: The cell of every layer of a `stacked` model.
+        bidirectional: Wrap the recurrent layer in `Bidirectional`.
+        deep_output: Hidden widths of a `DeepOutput` head; empty = one Dense layer.
+        dropout: Dropout on the recurrent layer's output.
+    """
+
+    cell: str = "gru"
+    units: int = 64
+    num_layers: int = 2
+    stacked_cell: str = "gru"
+    bidirectional: bool = False
+    deep_output: list[int] = field(default_factory=list)
+    dropout: float = 0.0
+
+
+@dataclass
+class TrainConfig:
+    """Optimisation: Adam on MSE of the scaled target, early stopping on validation."""
+
+    epochs: int = 30
+    batch_size: int = 64
+    learning_rate: float = 1e-3
+    patience: int = 5
+    seed: int = 42
+    max_train_windows: int | None = None
+
+
+@dataclass
+class EvaluateConfig:
+    """Test metrics and baselines.
+
+    Args:
+        season: Season length in steps of the seasonal-naive baseline; `None` = the
+            source's natural one (7 for daily, 24 for hourly data).
+        statistical: `ets` or `arima` (statsmodels) baseline, or `none`.
+        statistical_max_windows: Test windows the statistical baseline is fitted on
+            (it refits per window; spread evenly over the test period).
+        backtest_windows: Rolling-origin backtest: the test period cut into this many
+            consecutive folds, each scored on its own (one pass over the test set).
+        refit_every: Refit the statistical baseline's parameters every k of its
+            forecast origins; 0 fits once on the train split and only filters after.
+        plot_series: Test windows drawn in the forecast-vs-actual plot.
+    """
+
+    season: int | None = None
+    statistical: Literal["ets", "arima", "none"] = "ets"
+    statistical_max_windows: int = 50
+    backtest_windows: int = 5
+    refit_every: int = 0
+    plot_series: int = 200
+
+
+@dataclass
+class ForecastConfig:
+    data: DataConfig = field(default_factory=DataConfig)
+    featurize: FeaturizeConfig = field(default_factory=FeaturizeConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    evaluate: EvaluateConfig = field(default_factory=EvaluateConfig)

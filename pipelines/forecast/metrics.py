@@ -1,0 +1,48 @@
+"""Point-forecast metrics in original units, on `[windows, horizon]` arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def mae(actual, forecast):
+    return float(np.mean(np.abs(forecast - actual)))
+
+
+def rmse(actual, forecast):
+    return float(np.sqrt(np.mean((forecast - actual) ** 2)))
+
+
+def smape(actual, forecast):
+    """Symmetric MAPE in percent: 200·|F - A| / (|F| + |A|), 0 where both are 0."""
+    denominator = np.abs(forecast) + np.abs(actual)
+    ratio = np.divide(2 * np.abs(forecast - actual), denominator,
+                      out=np.zeros_like(denominator, dtype="float64"), where=denominator > 0)
+    return float(100 * np.mean(ratio))
+
+
+def mase(actual, forecast, scale):
+    """MAE over the in-sample one-step naive MAE (`scale`, one per window).
+
+    An h-step-ahead forecast is scaled by a one-step error, so a last-value
+    forecast over a horizon > 1 can score above 1.
+    """
+    return float(np.mean(np.abs(forecast - actual) / np.asarray(scale)[:, None]))
+
+
+def directional_accuracy(last, actual, forecast):
+    """Share of windows whose forecast moves the same way as the series at step 1."""
+    moved = np.sign(actual[:, 0] - last) != 0
+    agree = np.sign(forecast[:, 0] - last) == np.sign(actual[:, 0] - last)
+    return float(np.mean(agree[moved])) if moved.any() else float("nan")
+
+
+def point_metrics(actual, forecast, scale):
+    """MAE, RMSE, sMAPE, MASE over all horizon steps, and MAE of the last step alone."""
+    return {
+        "mae": mae(actual, forecast),
+        "rmse": rmse(actual, forecast),
+        "smape": smape(actual, forecast),
+        "mase": mase(actual, forecast, scale),
+        "mae_last_step": mae(actual[:, -1], forecast[:, -1]),
+    }

@@ -1,0 +1,1 @@
+"""Loaders of the forecasting sources; ``pipelines.forecast.ingest`` picks one by name."""

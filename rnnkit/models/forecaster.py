@@ -1,0 +1,53 @@
+"""A multi-step forecaster: recurrent encoder of a window, dense or deep-output head."""
+
+import keras
+
+from rnnkit.layers import DeepOutput
+from rnnkit.models.registry import build_recurrent
+
+
+def build_forecaster(
+    lookback,
+    num_features,
+    horizon,
+    *,
+    cell="gru",
+    units=64,
+    bidirectional=False,
+    deep_output=(),
+    dropout=0.0,
+    name="forecaster",
+    **cell_kwargs,
+):
+    """`[B, lookback, num_features] -> [B, horizon]`: all horizon steps at once.
+
+    ```
+    h_T = RNN(x_1 … x_T)                 (any registry cell, optionally bidirectional)
+    ŷ_{T+1 … T+H} = V h_T + c            (or a DeepOutput MLP when deep_output is set)
+    ```
+
+    Args:
+        lookback: Input window length `T` (`None` for any length).
+        num_features: Input features per step.
+        horizon: Steps forecast, `H`.
+        cell, units, bidirectional: see `rnnkit.models.build_recurrent`.
+        deep_output: Hidden widths of a `DeepOutput` head; empty = linear head.
+        dropout: Dropout between the recurrent layer and the head.
+        **cell_kwargs: Passed to the recurrent layer.
+
+    Example:
+
+    ```python
+    model = build_forecaster(48, 7, 24, cell="leaky", units=32)
+    model.output_shape  # (None, 24)
+    ```
+    """
+    inputs = keras.Input((lookback, num_features), name="window")
+    hidden = build_recurrent(cell, units, bidirectional=bidirectional, **cell_kwargs)(inputs)
+    if dropout:
+        hidden = keras.layers.Dropout(dropout)(hidden)
+    if deep_output:
+        outputs = DeepOutput(horizon, hidden_units=tuple(deep_output), name="head")(hidden)
+    else:
+        outputs = keras.layers.Dense(horizon, name="head")(hidden)
+    return keras.Model(inputs, outputs, name=name)

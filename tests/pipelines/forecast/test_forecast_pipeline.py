@@ -1,0 +1,186 @@
+"""End to end: one smoke run per source through the real runner and MLflow."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import mlflow
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipelines.core.runner import run_task
+from pipelines.forecast.serving import forecast_frame
+
+DATA_HOME = Path(os.environ.get("RNNKIT_DATA_HOME", "data/raw"))
+NEEDS = {
+    "beijing": "beijing_multisite_air_quality/beijing_multisite_air_quality_2013_2017.csv.gz",
+    "sp500": "sp500_stocks_5yr/all_stocks_5yr.csv.gz",
+    "jena": "jena_mpi_roof_2024_sample/mpi_roof_2024_jun-oct.csv.gz",
+}
+METRICS = {"mae", "rmse", "smape", "mase"}
+
+
+@pytest.fixture
+def forecast_store(tmp_path, monkeypatch):
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    client = mlflow.MlflowClient(tracking_uri=uri)
+    client.create_experiment("rnnkit-forecast", artifact_location=(tmp_path / "art").as_uri())
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    yield client
+    while mlflow.active_run() is not None:
+        mlflow.end_run()
+
+
+def user_csv(tmp_path):
+    index = pd.date_range("2021-01-01", periods=400, freq="h")
+    t = np.arange(400)
+    frame = pd.DataFrame({
+        "when": index.strftime("%Y-%m-%d %H:%M"),
+        "load": 50 + 10 * np.sin(2 * np.pi * t / 24) + np.random.default_rng(0).normal(0, 1, 400),
+        "temp": 5 + np.cos(2 * np.pi * t / 24),
+    })
+    path = tmp_path / "load.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def source_args(source, tmp_path):
+    if source in NEEDS and not (DATA_HOME / NEEDS[source]).exists():
+        pytest.skip(f"data home lacks {DATA_HOME / NEEDS[source]}")
+    if source == "csv":
+        return [f"data.source=csv:{user_csv(tmp_path)}", "data.time_column=when",
+                "data.target=load", "data.features=[temp]"]
+    extra = {"beijing": ["featurize.lookback=24", "featurize.horizon=6",
+                         "data.covariate_series=[Changping]"],
+             "jena": ["featurize.lookback=24", "featurize.horizon=6"]}
+    return [f"data.source={source}", *extra.get(source, [])]
+
+
+@pytest.mark.parametrize("source", ["seattle-weather", "msft", "beijing", "sp500", "jena", "csv"])
+def test_smoke_run_logs_report_metrics_and_a_model_that_reloads(source, tmp_path,
+                                                                forecast_store):
+    report_path = tmp_path / "report.json"
+    result = run_task("forecast", "smoke", source_args(source, tmp_path), report_path)
+    report = json.loads(report_path.read_text())
+    assert report["task"] == "forecast" and report["run_id"] == result.run_id
+    assert METRICS <= set(report["model"])
+    assert {"naive", "seasonal_naive", "ets"} <= set(report["baselines"])
+    assert all(METRICS <= set(m) for m in report["baselines"].values())
+    assert set(report["durations_s"]) >= {"ingest", "featurize", "train", "evaluate"}
+
+    run = forecast_store.get_run(result.run_id)
+    assert run.info.status == "FINISHED"
+    assert run.data.metrics["test_mae"] == pytest.approx(report["model"]["mae"])
+    assert run.data.metrics["baseline_naive_mae"] == pytest.approx(
+        report["baselines"]["naive"]["mae"])
+    artifacts = {a.path for a in forecast_store.list_artifacts(result.run_id, "figures")}
+    assert "figures/forecast_vs_actual.png" in artifacts
+
+    versions = forecast_store.search_model_versions(f"run_id='{result.run_id}'")
+    assert [v.name for v in versions] == ["rnnkit-forecast"]
+    model = mlflow.pyfunc.load_model(f"runs:/{result.run_id}/model")
+    example = model.input_example
+    reloaded = model.predict(example)
+    trained = model.unwrap_python_model()
+    again = forecast_frame(trained.model, trained.preprocessor, example)
+    np.testing.assert_allclose(reloaded.to_numpy(), again.to_numpy(), rtol=1e-6)
+    assert reloaded.shape == (1, run_horizon(run))
+
+
+def run_horizon(run):
+    return int(run.data.tags["horizon"])
+
+
+def test_a_failed_run_keeps_the_previous_report(tmp_path, forecast_store):
+    report_path = tmp_path / "report.json"
+    report_path.write_text('{"kept": true}')
+    bad = tmp_path / "bad.csv"
+    bad.write_text("when,load\n2021-01-01,1\nnot a date,2\n")
+    with pytest.raises(Exception, match="not a date"):
+        run_task("forecast", "smoke", [f"data.source=csv:{bad}", "data.time_column=when",
+                                       "data.target=load"], report_path)
+    assert json.loads(report_path.read_text()) == {"kept": True}
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def mlflow_server(tmp_path, monkeypatch):
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port),
+         "--backend-store-uri", f"sqlite:///{tmp_path / 'server.db'}",
+         "--artifacts-destination", str(tmp_path / "server-artifacts"), "--workers", "1"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 90
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/health", timeout=2)
+                break
+            except OSError:
+                if time.time() > deadline or process.poll() is not None:
+                    raise RuntimeError("mlflow server did not start") from None
+                time.sleep(0.5)
+        monkeypatch.setenv("MLFLOW_TRACKING_URI", url)
+        yield mlflow.MlflowClient(tracking_uri=url)
+    finally:
+        while mlflow.active_run() is not None:
+            mlflow.end_run()
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_against_a_real_mlflow_server(mlflow_server, tmp_path):
+    result = run_task("forecast", "smoke", ["evaluate.statistical=none"])
+    run = mlflow_server.get_run(result.run_id)
+    assert run.info.status == "FINISHED"
+    assert "test_mae" in run.data.metrics
+    version = mlflow_server.search_model_versions("name='rnnkit-forecast'")[0]
+    assert version.run_id == result.run_id
+    model = mlflow.pyfunc.load_model(f"models:/rnnkit-forecast/{version.version}")
+    assert model.predict(model.input_example).shape[1] == 1
+
+
+def test_cli_run_and_predict(tmp_path, forecast_store):
+    from typer.testing import CliRunner
+
+    from pipelines.cli import app
+
+    cli = CliRunner()
+    report = tmp_path / "r.json"
+    ran = cli.invoke(app, ["run", "forecast", "--profile", "smoke", "--report", str(report)])
+    assert ran.exit_code == 0, ran.output
+    assert "| model |" in ran.output and "| naive |" in ran.output
+    run_id = json.loads(report.read_text())["run_id"]
+    model = mlflow.pyfunc.load_model(f"runs:/{run_id}/model")
+    recent = tmp_path / "recent.csv"
+    model.input_example.to_csv(recent, index=False)
+    predicted = cli.invoke(app, ["predict", "forecast", str(recent), "--json",
+                                 "--model", f"runs:/{run_id}/model"])
+    assert predicted.exit_code == 0, predicted.output
+    result = json.loads(predicted.stdout.strip().splitlines()[-1])
+    expected = model.predict(model.input_example).iloc[0].tolist()
+    assert result == [{"input": str(recent), "forecast": pytest.approx(expected)}]
+    bad = cli.invoke(app, ["run", "forecast", "--profile", "smoke", "model.cel=gru"])
+    assert bad.exit_code == 1 and "model.cel" in bad.stderr and "Traceback" not in bad.stderr
+
+
+@pytest.mark.slow
+def test_default_profile_beats_the_naive_forecast_on_real_weather(forecast_store):
+    """`make forecast`'s job: real Seattle data, the model under the last-value MAE."""
+    result = run_task("forecast", "default", ["evaluate.statistical=none"])
+    model, naive = result.report["model"]["mae"], result.report["baselines"]["naive"]["mae"]
+    assert model < naive, (model, naive)
