@@ -92,10 +92,20 @@ class ModelConfig:
 
 @dataclass
 class TrainConfig:
-    """Optimisation: Adam on MSE of the scaled target, early stopping on validation."""
+    """Optimisation: Adam on the scaled target, early stopping on validation.
+
+    Args:
+        loss: `mae` (trains for the metric the forecast is judged by), `mse` or `huber`.
+        learning_rate: Adam's initial rate; halved when the validation loss stalls for
+            `patience // 2` epochs.
+        patience: Epochs without validation improvement before stopping; the best
+            epoch's weights are restored.
+        max_train_windows: Train on a random subset of this many windows (smoke runs).
+    """
 
     epochs: int = 30
     batch_size: int = 64
+    loss: Literal["mae", "mse", "huber"] = "mae"
     learning_rate: float = 1e-3
     patience: int = 5
     seed: int = 42

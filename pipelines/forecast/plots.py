@@ -34,7 +34,7 @@ def training_curves(history):
         if key in history:
             ax.plot(np.arange(1, len(history[key]) + 1), history[key], label=key)
     ax.set_xlabel("epoch")
-    ax.set_ylabel("MSE (scaled)")
+    ax.set_ylabel("loss (scaled target)")
     ax.set_yscale("log")
     ax.legend()
     fig.tight_layout()

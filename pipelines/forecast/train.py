@@ -35,8 +35,8 @@ def build_model(cfg: ForecastConfig, lookback: int, num_features: int, horizon: 
         bidirectional=m.bidirectional, deep_output=tuple(m.deep_output), dropout=m.dropout,
         **kwargs,
     )
-    model.compile(optimizer=keras.optimizers.Adam(cfg.train.learning_rate), loss="mse",
-                  metrics=["mae"])
+    model.compile(optimizer=keras.optimizers.Adam(cfg.train.learning_rate),
+                  loss=cfg.train.loss, metrics=["mae", "mse"])
     return model
 
 
@@ -48,12 +48,15 @@ def train(cfg: ForecastConfig, features: ForecastFeatures) -> Trained:
     stop = keras.callbacks.EarlyStopping(
         monitor="val_loss", patience=cfg.train.patience, restore_best_weights=True
     )
+    slow_down = keras.callbacks.ReduceLROnPlateau(
+        monitor="val_loss", factor=0.5, patience=max(1, cfg.train.patience // 2)
+    )
     start = time.perf_counter()
     history = model.fit(
         WindowDataset(windows["train"], cfg.train.batch_size, shuffle=True, seed=cfg.train.seed),
         validation_data=WindowDataset(windows["val"], cfg.train.batch_size),
         epochs=cfg.train.epochs,
-        callbacks=[stop, tracking.epoch_callback()],
+        callbacks=[stop, slow_down, tracking.epoch_callback()],
         verbose=1 if sys.stdout.isatty() else 2,  # bars on a terminal, a line per epoch in logs
     )
     seconds = time.perf_counter() - start

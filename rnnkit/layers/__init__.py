@@ -6,10 +6,12 @@ from rnnkit.layers.deep_transition import DeepTransitionCell, DeepTransitionRNN
 from rnnkit.layers.elman import Elman, ElmanCell
 from rnnkit.layers.leaky import LeakyCell, LeakyRNN
 from rnnkit.layers.multiscale import MultiScaleCell, MultiScaleRNN
+from rnnkit.layers.pooling import AttentionPooling
 from rnnkit.layers.skip_delay import SkipDelayCell, SkipDelayRNN
 from rnnkit.layers.stacked import StackedRNN
 
 __all__ = [
+    "AttentionPooling",
     "BahdanauAttention",
     "DeepOutput",
     "DeepTransitionCell",

@@ -1,0 +1,76 @@
+"""A sequence classifier: (embedding |) registry RNN, pooling, softmax over classes."""
+
+import keras
+
+from rnnkit.layers import AttentionPooling
+from rnnkit.models.registry import build_recurrent
+
+POOLINGS = ("last", "attention", "mean")
+
+
+def build_classifier(
+    num_classes,
+    *,
+    input_dim=None,
+    vocab_size=None,
+    embedding_dim=128,
+    cell="gru",
+    units=64,
+    bidirectional=True,
+    pooling="last",
+    dropout=0.0,
+    name="classifier",
+    **cell_kwargs,
+):
+    """Many-to-one classifier of variable-length sequences, padding masked.
+
+    ```
+    x_t = E[w_t]  (tokens, vocab_size given)  |  x_t = features (input_dim given)
+    h_1 … h_T = RNN(x_1 … x_T)                         (any registry cell)
+    c = h_T | Σ_t a_t h_t (attention) | mean_t h_t      (pooling)
+    p(y | x) = softmax(V c + b)
+    ```
+    Padding is token id 0 (token input) or an all-zero frame (feature input); it
+    is masked through the RNN and the pooling.
+
+    Args:
+        num_classes: Number of classes (≥ 2); the output is a softmax over them.
+        input_dim: Features per step, for real-valued sequences (spectrogram frames).
+        vocab_size: Vocabulary size including padding id 0, for token sequences.
+        embedding_dim: Embedding size (token input).
+        cell, units, bidirectional: see `rnnkit.models.build_recurrent`.
+        pooling: `last` (final state), `attention` (`AttentionPooling`) or `mean`.
+        dropout: Dropout before the softmax layer.
+        **cell_kwargs: Passed to the recurrent layer.
+
+    Example:
+
+    ```python
+    model = build_classifier(10, input_dim=40, cell="leaky", pooling="attention")
+    model.output_shape  # (None, 10)
+    ```
+    """
+    if (input_dim is None) == (vocab_size is None):
+        raise ValueError(
+            "Give exactly one of `input_dim` (feature sequences) and `vocab_size` (token "
+            f"sequences). Received: input_dim={input_dim}, vocab_size={vocab_size}"
+        )
+    if pooling not in POOLINGS:
+        raise ValueError(f"`pooling` must be one of {POOLINGS}. Received: pooling={pooling!r}")
+    if vocab_size is not None:
+        inputs = keras.Input((None,), dtype="int32", name="tokens")
+        x = keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=True)(inputs)
+    else:
+        inputs = keras.Input((None, input_dim), name="frames")
+        x = keras.layers.Masking(0.0)(inputs)
+    sequence = pooling != "last"
+    h = build_recurrent(cell, units, bidirectional=bidirectional, return_sequences=sequence,
+                        **cell_kwargs)(x)
+    if pooling == "attention":
+        h = AttentionPooling(units)(h)
+    elif pooling == "mean":
+        h = keras.layers.GlobalAveragePooling1D()(h)
+    if dropout:
+        h = keras.layers.Dropout(dropout)(h)
+    outputs = keras.layers.Dense(num_classes, activation="softmax", name="probabilities")(h)
+    return keras.Model(inputs, outputs, name=name)
