@@ -103,11 +103,11 @@ class TrainConfig:
         max_train_windows: Train on a random subset of this many windows (smoke runs).
     """
 
-    epochs: int = 30
+    epochs: int = 60
     batch_size: int = 64
     loss: Literal["mae", "mse", "huber"] = "mae"
-    learning_rate: float = 1e-3
-    patience: int = 5
+    learning_rate: float = 2e-3
+    patience: int = 8
     seed: int = 42
     max_train_windows: int | None = None
 
