@@ -28,9 +28,11 @@ test: lint test-tensorflow test-jax
 test-tensorflow: install
 	$(BIN)/python -m pytest
 
-# The layer library is backend-neutral (keras.ops only): prove it on JAX too.
+# The layer library is backend-neutral (keras.ops only), and so is the path from ingest
+# to a saved model: prove both on JAX too.
 test-jax: install
-	KERAS_BACKEND=jax $(BIN)/python -m pytest tests/rnnkit
+	KERAS_BACKEND=jax $(BIN)/python -m pytest tests/rnnkit \
+	  tests/pipelines/forecast/test_forecast_pipeline.py -k "rnnkit or smoke_run"
 
 bench: install
 	$(BIN)/python experiments/bench_layers.py
