@@ -122,6 +122,10 @@ def run(
     profile: ProfileOption = "default",
     report: ReportOption = None,
     device: Annotated[Device, typer.Option("--device", help="Where to train.")] = Device.auto,
+    precision: Annotated[
+        str,
+        typer.Option("--precision", help="float32, mixed_float16 or mixed_bfloat16."),
+    ] = "float32",
     debug: DebugOption = False,
 ) -> None:
     """Run a task: ingest, featurize, train, evaluate, in one MLflow run.
@@ -147,12 +151,28 @@ def run(
             report_path=report,
             device=device.value,
             echo=lambda line: typer.echo(line, err=True),
+            precision=precision,
         )
         summary = result.outputs.tables.get("summary")
         typer.echo(str(summary) if summary is not None else format_table(result.report))
         typer.echo(f"run_id: {result.run_id}")
         if result.report_path is not None:
             typer.echo(f"report: {result.report_path}")
+
+
+@app.command()
+def devices(debug: DebugOption = False) -> None:
+    """Show the Keras backend, the devices it sees, and what --device auto picks.
+
+    \b
+    Examples:
+      rnnkit devices
+      KERAS_BACKEND=jax rnnkit devices
+    """
+    with _user_errors(debug):
+        from pipelines.core.devices import describe
+
+        typer.echo(describe())
 
 
 @app.command()

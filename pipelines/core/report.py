@@ -26,8 +26,14 @@ def report_dict(
     profile: str,
     report: Report,
     durations_s: Mapping[str, float],
+    placement: Any = None,
 ) -> dict[str, Any]:
-    """The JSON-ready report; non-finite metric values become ``null``."""
+    """The JSON-ready report; non-finite metric values become ``null``.
+
+    ``placement`` (a ``devices.Placement``) adds ``"placement"``: backend, devices,
+    strategy, replicas and precision.
+    """
+    extra = {"placement": placement.as_dict()} if placement is not None else {}
     return {
         "task": task,
         "run_id": run_id,
@@ -36,6 +42,7 @@ def report_dict(
         "model": _metrics(report.model_metrics),
         "baselines": {name: _metrics(m) for name, m in report.baselines.items()},
         "durations_s": {stage: round(float(s), 4) for stage, s in durations_s.items()},
+        **extra,
     }
 
 

@@ -15,12 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.core import config as config_mod
-from pipelines.core import tasks, tracking
+from pipelines.core import devices, tasks, tracking
 from pipelines.core.errors import ConfigError, RnnkitUserError, StageError
 from pipelines.core.report import report_dict, write_report
 from pipelines.core.types import STAGES, Report
-
-DEVICES = ("auto", "cpu", "gpu", "tpu")
 
 
 @dataclass
@@ -43,6 +41,7 @@ def run_task(
     report_path: str | Path | None = None,
     device: str = "auto",
     echo: Callable[[str], None] | None = None,
+    precision: str = "float32",
 ) -> RunResult:
     """Run a task's stages in one MLflow run and return the result.
 
@@ -51,8 +50,10 @@ def run_task(
         profile: config overlay, ``smoke``, ``default`` or ``full``.
         overrides: dotted ``key=value`` config overrides.
         report_path: where to write the report JSON (atomically, only on success).
-        device: ``auto|cpu|gpu|tpu``; recorded as a run tag (strategy selection will
-            live in ``pipelines/core/devices.py``).
+        device: ``auto|cpu|gpu|tpu``: the train stage runs under the distribution
+            strategy ``pipelines.core.devices.choose`` picks for it; ``train.batch_size``
+            is per replica (the global batch scales with the replicas).
+        precision: ``float32``, ``mixed_float16`` or ``mixed_bfloat16`` for training.
         echo: called with one line per stage (progress); None for silence.
 
     Raises:
@@ -64,8 +65,9 @@ def run_task(
     say = echo or (lambda _line: None)
     task = tasks.get_task(task_name)
     cfg = task.load_config(profile, overrides)
-    if device not in DEVICES:
-        raise ConfigError(f"Unknown device {device!r}; expected one of {', '.join(DEVICES)}.")
+    placement, handle = devices.choose(device, precision)
+    if placement.replicas > 1 and _attr(cfg, "train", "batch_size"):
+        cfg.train.batch_size *= placement.replicas
     report_file = _check_report_path(report_path)
 
     try:
@@ -82,19 +84,24 @@ def run_task(
     durations: dict[str, float] = {}
     stage = "start"
     try:
-        tracking.set_tags(_tags(task_name, profile, cfg, device))
+        tracking.set_tags(_tags(task_name, profile, cfg, placement))
         tracking.log_params(cfg)
+        tracking.log_json(placement.as_dict(), "placement.json")
         tracking.log_text(config_mod.to_yaml(cfg), "config.yaml")
 
         values: dict[str, Any] = {}
         for stage in STAGES:
-            values[stage] = _run_stage(task, stage, cfg, values, durations, say)
+            if stage == "train":
+                with devices.placed(placement, handle):
+                    values[stage] = _run_stage(task, stage, cfg, values, durations, say)
+            else:
+                values[stage] = _run_stage(task, stage, cfg, values, durations, say)
         report = values["evaluate"]
         report.dataset = report.dataset or str(_attr(cfg, "data", "source") or "")
 
         stage = "log"
         _log_report(report)
-        data = report_dict(task_name, run.run_id, profile, report, durations)
+        data = report_dict(task_name, run.run_id, profile, report, durations, placement)
 
         register = task.hook("register")
         if register is not None:
@@ -103,7 +110,7 @@ def run_task(
             register(cfg, values["train"], values["featurize"], report, run)
             durations["register"] = time.perf_counter() - start
             tracking.log_metrics({"duration_s/register": durations["register"]})
-            data = report_dict(task_name, run.run_id, profile, report, durations)
+            data = report_dict(task_name, run.run_id, profile, report, durations, placement)
         stage = "log"
         tracking.log_json(data, "report.json")
     except Exception as exc:
@@ -168,14 +175,18 @@ def _log_report(report: Report) -> None:
     tracking.log_artifacts(report.artifacts)
 
 
-def _tags(task_name: str, profile: str, cfg: Any, device: str) -> dict[str, Any]:
+def _tags(task_name: str, profile: str, cfg: Any, placement) -> dict[str, Any]:
     return {
         "task": task_name,
         "profile": profile,
         "dataset": _attr(cfg, "data", "source"),
         "cell": _attr(cfg, "model", "cell"),
-        "device": device,
-        "keras_backend": tracking.keras_backend(),
+        "device": placement.device,
+        "keras_backend": placement.backend,
+        "strategy": placement.strategy,
+        "replicas": placement.replicas,
+        "devices": ", ".join(placement.devices),
+        "precision": placement.precision,
         "git_commit": tracking.git_commit(),
     }
 

@@ -69,8 +69,8 @@ def test_bug_inside_a_stage_hints_debug(register_fake, mlflow_store):
 
 def test_unknown_and_unavailable_tasks():
     assert_user_error(invoke("run", "forcast"), 1, "Unknown task 'forcast'", "forecast")
-    assert_user_error(invoke("run", "speech"), 2, "'speech' is not yet available")
-    assert_user_error(invoke("predict", "speech", "hello"), 2, "not yet available")
+    assert_user_error(invoke("run", "translate"), 2, "'translate' is not yet available")
+    assert_user_error(invoke("predict", "translate", "hello"), 2, "not yet available")
 
 
 @pytest.mark.parametrize(
