@@ -10,7 +10,7 @@ export RNNKIT_DATA_HOME ?= $(abspath ../shared/datasets)
 endif
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: install test test-tensorflow test-jax lint bench forecast clean
+.PHONY: install test test-tensorflow test-jax lint bench forecast ui clean
 
 install: $(STAMP)
 
@@ -39,6 +39,10 @@ bench: install
 
 forecast: install
 	$(BIN)/rnnkit run forecast
+
+# MLflow UI on 127.0.0.1 over the store `make forecast` writes to.
+ui: install
+	$(BIN)/rnnkit ui
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache

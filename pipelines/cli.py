@@ -239,9 +239,28 @@ def compare(
     metric: Annotated[str | None, typer.Option("--metric", help="Metric to rank by.")] = None,
     top: Annotated[int, typer.Option("--top", help="How many runs.")] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    debug: DebugOption = False,
 ) -> None:
-    """(not yet available) Rank a task's runs by a test metric."""
-    _not_yet("compare")
+    """List a task's finished runs, best first by a test metric, from the MLflow store.
+
+    The default metric is the task's primary one (forecast: mae; speech, sentiment:
+    accuracy; translate: bleu). Each row shows the cell, dataset, the metric, the best
+    baseline on the same metric, the run's duration and key params.
+
+    \b
+    Examples:
+      rnnkit compare forecast
+      rnnkit compare forecast --metric rmse --top 5 --json
+    """
+    with _user_errors(debug):
+        from pipelines.compare import PRIMARY, compare_runs, format_runs
+
+        chosen = metric or PRIMARY.get(task, ("mae", False))[0]
+        rows = compare_runs(task, chosen, top)
+        if as_json:
+            typer.echo(json.dumps(rows, default=_json_default))
+        else:
+            typer.echo(format_runs(rows, chosen))
 
 
 @app.command()
@@ -270,9 +289,23 @@ def schedule(
 
 
 @app.command()
-def ui() -> None:
-    """(not yet available) Start the MLflow UI on 127.0.0.1 over the same store."""
-    _not_yet("ui")
+def ui(
+    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1.")] = 5000,
+) -> None:
+    """Start the MLflow UI on 127.0.0.1 over the store the pipelines write to.
+
+    The store is $MLFLOW_TRACKING_URI, else ./mlflow.db. Filter runs by their tags
+    (task, cell, dataset, profile, git_commit), tick several and press Compare.
+    """
+    import subprocess
+
+    from pipelines.core import tracking
+
+    uri = tracking.tracking_uri()
+    typer.echo(f"MLflow UI for {uri} at http://127.0.0.1:{port}", err=True)
+    command = [sys.executable, "-m", "mlflow", "ui", "--host", "127.0.0.1", "--port", str(port),
+               "--backend-store-uri", uri]
+    raise typer.Exit(subprocess.call(command))
 
 
 @app.command()

@@ -96,7 +96,7 @@ def evaluate(cfg: ForecastConfig, trained: Trained, features: ForecastFeatures) 
         throughput={"train_windows_per_s": len(features.windows["train"]) * epochs
                     / max(trained.seconds, 1e-9)},
         extra_metrics={**extra, "epochs_run": epochs, "best_epoch": trained.best_epoch,
-                       "test_windows": len(windows)},
+                       "n_test_windows": len(windows)},
         tags={"cell": cfg.model.cell, "lookback": str(features.preprocessor.lookback),
               "horizon": str(h), "frequency": str(features.preprocessor.frequency)},
     )

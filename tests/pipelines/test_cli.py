@@ -77,10 +77,8 @@ def test_unknown_and_unavailable_tasks():
     "args",
     [
         ["translate", "Hello."],
-        ["compare", "forecast"],
         ["retrain", "forecast"],
         ["schedule", "forecast", "--cron", "0 3 * * *"],
-        ["ui"],
         ["study", "cells"],
     ],
 )

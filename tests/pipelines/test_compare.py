@@ -1,0 +1,57 @@
+"""rnnkit compare: finished runs ranked best first, numbers as in the store."""
+
+import json
+
+import mlflow
+import pytest
+from typer.testing import CliRunner
+
+from pipelines.cli import app
+from pipelines.compare import compare_runs
+from pipelines.core.errors import RnnkitUserError
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    client = mlflow.MlflowClient(tracking_uri=uri)
+    experiment = client.create_experiment("rnnkit-forecast",
+                                          artifact_location=(tmp_path / "a").as_uri())
+    ids = {}
+    for cell, mae, status in [("gru", 3.0, "FINISHED"), ("leaky", 1.0, "FINISHED"),
+                              ("elman", 2.0, "FINISHED"), ("lstm", 0.5, "FAILED")]:
+        run = client.create_run(experiment, tags={"cell": cell, "dataset": "toy"})
+        client.log_metric(run.info.run_id, "test_mae", mae)
+        client.log_metric(run.info.run_id, "test_mae_last_step", mae + 1)
+        client.log_metric(run.info.run_id, "baseline_seasonal_naive_mae", 2.5)
+        client.log_metric(run.info.run_id, "baseline_seasonal_naive_mae_last_step", 3.5)
+        client.log_param(run.info.run_id, "model.cell", cell)
+        client.set_terminated(run.info.run_id, status)
+        ids[cell] = run.info.run_id
+    return ids
+
+
+def test_best_first_with_the_numbers_of_the_store(store):
+    rows = compare_runs("forecast")
+    assert [r["cell"] for r in rows] == ["leaky", "elman", "gru"]  # FAILED run left out
+    assert [r["test"]["mae"] for r in rows] == [1.0, 2.0, 3.0]
+    assert rows[0]["run_id"] == store["leaky"]
+    assert rows[0]["baselines"] == {"seasonal_naive": {"mae": 2.5, "mae_last_step": 3.5}}
+    assert [r["cell"] for r in compare_runs("forecast", "mae_last_step", top=2)] == [
+        "leaky", "elman"]
+
+
+def test_cli_table_and_json(store):
+    cli = CliRunner()
+    table = cli.invoke(app, ["compare", "forecast"])
+    assert table.exit_code == 0
+    lines = table.stdout.strip().splitlines()
+    assert lines[1].split()[1] == "leaky" and "seasonal_naive 2.5" in lines[1]
+    listed = json.loads(cli.invoke(app, ["compare", "forecast", "--json", "--top", "1"]).stdout)
+    assert [r["run_id"] for r in listed] == [store["leaky"]]
+
+
+def test_no_runs_yet(store):
+    with pytest.raises(RnnkitUserError, match="rnnkit run speech"):
+        compare_runs("speech")
