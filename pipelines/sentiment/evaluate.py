@@ -1,0 +1,92 @@
+"""evaluate: the model and its baselines on the same test texts."""
+
+from __future__ import annotations
+
+import math
+import time
+
+from pipelines.core.types import Report
+from pipelines.sentiment import baselines, plots
+from pipelines.sentiment.batches import predict_proba
+from pipelines.sentiment.config import SentimentConfig
+from pipelines.sentiment.featurize import SentimentFeatures
+from pipelines.sentiment.train import Trained
+
+METRICS = ("accuracy", "f1", "roc_auc")
+
+
+def evaluate(cfg: SentimentConfig, trained: Trained, features: SentimentFeatures) -> Report:
+    train, test = features.splits["train"], features.splits["test"]
+    k = len(features.labels)
+    start = time.perf_counter()
+    probs = predict_proba(trained.model, test.ids, pad_multiple=cfg.featurize.pad_multiple)
+    predict_s = time.perf_counter() - start
+
+    e = cfg.evaluate
+    start = time.perf_counter()
+    tfidf = baselines.tfidf_logistic(train.texts, train.labels, test.texts, k,
+                                     e.tfidf_max_features, e.tfidf_ngrams, e.tfidf_c,
+                                     cfg.train.seed)
+    tfidf_s = time.perf_counter() - start
+    model_metrics = baselines.classification_metrics(test.labels, probs)
+    baseline_metrics = {
+        "majority": baselines.classification_metrics(
+            test.labels, baselines.majority(train.labels, len(test), k)),
+        "tfidf_logreg": baselines.classification_metrics(test.labels, tfidf),
+    }
+    epochs = trained.epochs_run
+    train_tokens = sum(len(s) for s in train.ids)
+    return Report(
+        model_metrics=model_metrics,
+        baselines=baseline_metrics,
+        dataset=features.dataset,
+        figures={
+            "confusion_matrix": plots.confusion_matrix(
+                test.labels, probs.argmax(axis=1), features.labels),
+            "training_curves": plots.training_curves(trained.history),
+        },
+        tables={"summary": summary(model_metrics, baseline_metrics, features, cfg)},
+        artifacts={"text_encoder": features.encoder.to_dict()},
+        throughput={
+            "train_texts_per_s": len(train) * epochs / max(trained.seconds, 1e-9),
+            "train_tokens_per_s": train_tokens * epochs / max(trained.seconds, 1e-9),
+            "predict_texts_per_s": len(test) / max(predict_s, 1e-9),
+            "vectorize_texts_per_s": features.stats["vectorize_texts_per_s"],
+        },
+        extra_metrics={**{f"featurize/{k}": v for k, v in features.stats.items()},
+                       "epochs_run": epochs, "best_epoch": trained.best_epoch,
+                       "train_seconds": trained.seconds, "tfidf_seconds": tfidf_s,
+                       "test_texts": len(test)},
+        tags={"cell": cfg.model.cell, "pooling": cfg.model.pooling,
+              "bidirectional": str(cfg.model.bidirectional), "labels": ",".join(features.labels)},
+    )
+
+
+def summary(model_metrics, baseline_metrics, features: SentimentFeatures, cfg) -> str:
+    """Markdown: model vs baselines on the test split."""
+    names = [m for m in METRICS if m in model_metrics]
+    header = ("| classifier | " + " | ".join(names) + " |\n"
+              "|---|" + "---:|" * len(names) + "\n")
+    rows = [("model", model_metrics), *baseline_metrics.items()]
+    body = "".join(
+        f"| {name} | " + " | ".join(_fmt(m.get(k)) for k in names) + " |\n"
+        for name, m in rows)
+    s, m = features.stats, cfg.model
+    direction = "bidirectional " if m.bidirectional else ""
+    return (
+        f"Test split of {features.dataset}: {len(features.splits['test'])} texts, "
+        f"{len(features.labels)} classes ({', '.join(features.labels)}).\n\n" + header + body
+        + f"\n- model: embedding {m.embedding_dim} + {direction}{m.cell} {m.units}, "
+        f"{m.pooling} pooling; vocabulary {int(s['vocab_size'])} words fitted on "
+        f"{len(features.splits['train'])} training texts, max length "
+        f"{cfg.featurize.max_length} tokens.\n"
+        f"- tfidf_logreg: TF-IDF word 1..{cfg.evaluate.tfidf_ngrams}-grams + logistic "
+        f"regression, fitted on the same training texts.\n"
+        f"- vectorizing {int(sum(len(x) for x in features.splits.values()))} texts took "
+        f"{s['vectorize_s']:.2f} s.\n")
+
+
+def _fmt(value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    return f"{value:.4f}"

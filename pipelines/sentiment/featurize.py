@@ -1,0 +1,95 @@
+"""featurize: a vocabulary fitted on the training texts, token ids, length-bucketed batches.
+
+The validation split is carved (stratified, seeded) from the training split; the
+vocabulary sees only the remaining training texts. Sequences stay ragged NumPy arrays
+until a ``BucketedDataset`` pads each batch.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from pipelines.sentiment.batches import BucketedDataset
+from pipelines.sentiment.config import SentimentConfig
+from pipelines.sentiment.ingest import SentimentRaw
+from pipelines.sentiment.text import UNK_ID, TextEncoder
+
+
+@dataclass
+class Split:
+    """One split: raw texts, their token ids (ragged) and class ids."""
+
+    texts: list[str]
+    ids: list[np.ndarray]
+    labels: np.ndarray
+
+    def __len__(self):
+        return len(self.texts)
+
+
+@dataclass
+class SentimentFeatures:
+    """Splits ``train``/``val``/``test``, the fitted encoder, and featurizing stats."""
+
+    splits: dict[str, Split]
+    encoder: TextEncoder
+    dataset: str
+    stats: dict[str, float]
+
+    @property
+    def labels(self) -> list[str]:
+        return self.encoder.labels
+
+    def batches(self, cfg: SentimentConfig, split: str, shuffle: bool = False):
+        s, f = self.splits[split], cfg.featurize
+        return BucketedDataset(s.ids, s.labels, batch_size=cfg.train.batch_size,
+                               shuffle=shuffle, seed=cfg.train.seed,
+                               bucket_batches=f.bucket_batches, pad_multiple=f.pad_multiple,
+                               word_dropout=cfg.train.word_dropout if shuffle else 0.0)
+
+
+def carve_validation(labels: np.ndarray, fraction: float, seed: int) -> np.ndarray:
+    """Boolean mask of rows held out for validation: ``fraction`` of each class."""
+    rng = np.random.default_rng(seed)
+    mask = np.zeros(len(labels), dtype=bool)
+    for label in np.unique(labels):
+        rows = rng.permutation(np.flatnonzero(labels == label))
+        mask[rows[: max(1, int(round(len(rows) * fraction)))]] = True
+    return mask
+
+
+def featurize(cfg: SentimentConfig, raw: SentimentRaw) -> SentimentFeatures:
+    f = cfg.featurize
+    frame = raw.frame
+    train_rows = frame[frame["split"] == "train"]
+    labels = train_rows["label"].to_numpy()
+    val = carve_validation(labels, f.val_fraction, cfg.train.seed)
+    parts = {
+        "train": (train_rows["text"].to_numpy()[~val], labels[~val]),
+        "val": (train_rows["text"].to_numpy()[val], labels[val]),
+        "test": (frame.loc[frame["split"] == "test", "text"].to_numpy(),
+                 frame.loc[frame["split"] == "test", "label"].to_numpy()),
+    }
+    start = time.perf_counter()
+    encoder = TextEncoder.fit(parts["train"][0], f.vocab_size, f.min_count, f.max_length,
+                              f.head_fraction, raw.labels)
+    fit_s = time.perf_counter() - start
+    start = time.perf_counter()
+    splits = {name: Split(list(texts), encoder.encode(texts), y.astype("int32"))
+              for name, (texts, y) in parts.items()}
+    encode_s = time.perf_counter() - start
+    n_texts = sum(len(s) for s in splits.values())
+    tokens = np.concatenate([np.concatenate(s.ids) for s in splits.values() if len(s)])
+    stats = {
+        "vocab_size": encoder.vocab_size,
+        "vocab_fit_s": fit_s,
+        "vectorize_s": encode_s,
+        "vectorize_texts_per_s": n_texts / max(encode_s, 1e-9),
+        "unk_share": float(np.mean(tokens == UNK_ID)) if len(tokens) else 0.0,
+        "mean_length": float(len(tokens) / max(n_texts, 1)),
+        **{f"{name}_texts": len(s) for name, s in splits.items()},
+    }
+    return SentimentFeatures(splits, encoder, raw.dataset, stats)

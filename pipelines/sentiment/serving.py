@@ -1,0 +1,107 @@
+"""The trained classifier as an MLflow model: raw texts in, label + probabilities out."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import mlflow
+import numpy as np
+import pandas as pd
+
+from pipelines.core.errors import RnnkitUserError
+from pipelines.sentiment.batches import predict_proba
+from pipelines.sentiment.text import TextEncoder
+
+DEFAULT_MODEL_URI = "models:/rnnkit-sentiment/latest"
+TEXT_COLUMN = "text"
+EXAMPLE = ["A moving, beautifully acted film. I loved every minute of it.",
+           "Dull, predictable and far too long. A waste of two hours."]
+
+
+def check_texts(texts) -> list[str]:
+    """The texts as strings; an empty one is a user error naming its position."""
+    out = []
+    for i, text in enumerate(texts, start=1):
+        if not isinstance(text, str) or not text.strip():
+            raise RnnkitUserError(
+                f"Input {i} is empty ({text!r}): give the text to classify.")
+        out.append(text)
+    return out
+
+
+def classify(model, encoder: TextEncoder, texts) -> pd.DataFrame:
+    """One row per text: ``label`` and ``probability_<label>`` for every class."""
+    texts = check_texts(texts)
+    probs = predict_proba(model, encoder.encode(texts))
+    labels = np.asarray(encoder.labels, dtype=object)
+    frame = pd.DataFrame({"label": labels[probs.argmax(axis=1)] if len(texts) else []})
+    for i, name in enumerate(encoder.labels):
+        frame[f"probability_{name}"] = probs[:, i].astype("float64")
+    return frame
+
+
+def as_records(texts, frame: pd.DataFrame, labels: list[str]) -> list[dict]:
+    """``classify`` rows as ``{"input", "label", "probabilities": {label: p}}``."""
+    return [{"input": text, "label": str(row["label"]),
+             "probabilities": {name: float(row[f"probability_{name}"]) for name in labels}}
+            for text, (_, row) in zip(texts, frame.iterrows(), strict=True)]
+
+
+def _texts_of(model_input) -> list:
+    if isinstance(model_input, pd.DataFrame):
+        column = TEXT_COLUMN if TEXT_COLUMN in model_input else model_input.columns[0]
+        return model_input[column].tolist()
+    if isinstance(model_input, pd.Series | np.ndarray):
+        return list(model_input.tolist())
+    if isinstance(model_input, str):
+        return [model_input]
+    return list(model_input)
+
+
+class SentimentModel(mlflow.pyfunc.PythonModel):
+    """pyfunc: a DataFrame with a ``text`` column (or a list of texts) in."""
+
+    def load_context(self, context):
+        import keras
+
+        self.model = keras.saving.load_model(context.artifacts["model"])
+        self.encoder = TextEncoder.load(context.artifacts["text_encoder"])
+
+    def predict(self, context, model_input: pd.DataFrame, params: dict | None = None):
+        return classify(self.model, self.encoder, _texts_of(model_input))
+
+
+def register(cfg, trained, features, report, run):
+    """Log the model (signature, input example, encoder JSON) and register it."""
+    import keras
+
+    example = pd.DataFrame({TEXT_COLUMN: EXAMPLE})
+    output = classify(trained.model, features.encoder, EXAMPLE)
+    signature = mlflow.models.infer_signature(example, output)
+    requirements = [f"keras=={keras.__version__}", f"mlflow=={mlflow.__version__}",
+                    f"pandas=={pd.__version__}", f"numpy=={np.__version__}"]
+    with tempfile.TemporaryDirectory() as tmp:
+        model_path = Path(tmp) / "model.keras"
+        trained.model.save(model_path)
+        encoder_path = features.encoder.save(Path(tmp) / "text_encoder.json")
+        run.log_and_register_model(lambda: mlflow.pyfunc.log_model(
+            name="model", python_model=str(Path(__file__).with_name("pyfunc_model.py")),
+            artifacts={"model": str(model_path), "text_encoder": str(encoder_path)},
+            signature=signature, input_example=example, pip_requirements=requirements,
+        ))
+
+
+def predict(inputs: list[str], model_uri: str | None) -> list[dict]:
+    """`rnnkit predict sentiment TEXT ...`: label and class probabilities per text."""
+    texts = check_texts(inputs)  # before loading: a bad input fails fast
+    uri = model_uri or DEFAULT_MODEL_URI
+    try:
+        model = mlflow.pyfunc.load_model(uri)
+    except Exception as exc:  # no such model / store unreachable
+        raise RnnkitUserError(
+            f"Cannot load the sentiment model {uri}: {exc}. Train one with "
+            "'rnnkit run sentiment' or pass --model URI.") from exc
+    frame = model.predict(pd.DataFrame({TEXT_COLUMN: texts}))
+    labels = [c.removeprefix("probability_") for c in frame.columns if c != "label"]
+    return as_records(texts, frame, labels)

@@ -1,0 +1,13 @@
+"""Speech: spoken digits / commands from log-mel spectrogram chunks, one frame per RNN step."""
+
+from pipelines.speech.config import SpeechConfig as Config
+from pipelines.speech.evaluate import evaluate
+from pipelines.speech.featurize import featurize
+from pipelines.speech.ingest import SOURCES, ingest
+from pipelines.speech.serving import predict, register
+from pipelines.speech.train import train
+
+DESCRIPTION = "Spoken-digit / speech-command recognition from log-mel spectrogram chunks."
+
+__all__ = ["Config", "DESCRIPTION", "SOURCES", "evaluate", "featurize", "ingest", "predict",
+           "register", "train"]

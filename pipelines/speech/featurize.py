@@ -1,0 +1,87 @@
+"""featurize: log-mel frames of every clip (+ augmented copies), folds, fitted featurizers.
+
+Frames here are utterance-normalised but not yet scaled by train statistics: each
+fold's `LogMelFeaturizer` is fitted on that fold's training clips (originals only),
+and the datasets scale batches with it, so no fold sees its test speaker's statistics.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from pipelines.speech.augment import perturb
+from pipelines.speech.config import SpeechConfig
+from pipelines.speech.featurizer import LogMelFeaturizer
+from pipelines.speech.raw import SpeechRaw
+from pipelines.speech.splits import Fold, make_folds
+
+
+@dataclass
+class SpeechFeatures:
+    """`versions[i][0]`: clip i's frames; `versions[i][1:]`: its augmented copies."""
+
+    labels: list[str]
+    y: np.ndarray
+    names: list[str]
+    speakers: list[str | None]
+    versions: list[list[np.ndarray]]
+    folds: list[Fold]
+    featurizers: dict[str, LogMelFeaturizer]
+    dataset: str = ""
+    bad: list[str] = field(default_factory=list)
+    resampled: int = 0
+    example_audio: np.ndarray | None = None
+    pooled: np.ndarray | None = None  # per clip: mean and std of its raw log-mel channels
+
+    def originals(self, rows) -> list[np.ndarray]:
+        return [self.versions[i][0] for i in rows]
+
+    def scaled(self, fold: Fold, rows) -> list[np.ndarray]:
+        """Model frames (train-normalised) of the originals of `rows`."""
+        featurizer = self.featurizers[fold.name]
+        return [featurizer.normalize(self.versions[i][0]) for i in rows]
+
+
+def featurize(cfg: SpeechConfig, raw: SpeechRaw) -> SpeechFeatures:
+    f = cfg.featurize
+    labels = raw.labels
+    if len(labels) < 2:
+        from pipelines.speech.audio import SpeechDataError
+
+        raise SpeechDataError(f"Need 2+ classes to train a classifier; found {labels}.")
+    ids = {name: i for i, name in enumerate(labels)}
+    folds = make_folds(raw.clips, cfg.data)
+    template = LogMelFeaturizer.from_config(f, labels)
+    in_train = np.zeros(len(raw.clips), dtype=bool)
+    for fold in folds:
+        in_train[fold.train] = True
+
+    rng = np.random.default_rng(cfg.data.seed)
+    versions, pooled = [], []
+    for i, clip in enumerate(tqdm(raw.clips, desc="log-mel", unit="clip", disable=None,
+                                  leave=False)):
+        audio = template.trim(clip.audio)
+        raw_frames = template.raw_logmel(audio, trimmed=True)
+        pooled.append(np.concatenate([raw_frames.mean(axis=0), raw_frames.std(axis=0)]))
+        frames = [template.utterance(raw_frames)]
+        if in_train[i]:
+            frames += [template.logmel(perturb(audio, raw.sample_rate, f, rng), trimmed=True)
+                       for _ in range(f.augment_copies)]
+        versions.append(frames)
+
+    featurizers = {}
+    for fold in folds:
+        featurizers[fold.name] = copy.deepcopy(template).fit(
+            [versions[i][0] for i in fold.train])
+    example = raw.clips[folds[0].test[0]].audio
+    return SpeechFeatures(
+        labels=labels, y=np.array([ids[c.label] for c in raw.clips], dtype="int32"),
+        names=[c.name for c in raw.clips], speakers=[c.speaker for c in raw.clips],
+        versions=versions, folds=folds, featurizers=featurizers,
+        dataset=raw.provenance.source, bad=list(raw.bad), resampled=raw.resampled,
+        example_audio=example, pooled=np.stack(pooled),
+    )

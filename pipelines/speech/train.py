@@ -1,0 +1,77 @@
+"""train: one classifier per fold (Adam, sparse cross-entropy, early stopping on val)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+
+import keras
+
+from pipelines.core import tracking
+from pipelines.speech.config import SpeechConfig
+from pipelines.speech.dataset import FrameDataset
+from pipelines.speech.featurize import SpeechFeatures
+from rnnkit.models import build_classifier
+
+
+@dataclass
+class FoldModel:
+    model: keras.Model
+    history: dict[str, list[float]]
+    seconds: float
+    epochs_run: int
+    best_epoch: int
+
+
+@dataclass
+class Trained:
+    folds: dict[str, FoldModel] = field(default_factory=dict)
+
+    @property
+    def seconds(self) -> float:
+        return sum(f.seconds for f in self.folds.values())
+
+
+def build_model(cfg: SpeechConfig, num_classes: int) -> keras.Model:
+    m = cfg.model
+    model = build_classifier(num_classes, input_dim=cfg.featurize.n_mels, cell=m.cell,
+                             units=m.units, bidirectional=m.bidirectional, pooling=m.pooling,
+                             dropout=m.dropout)
+    model.compile(optimizer=keras.optimizers.Adam(cfg.train.learning_rate),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def train(cfg: SpeechConfig, features: SpeechFeatures) -> Trained:
+    t = cfg.train
+    trained = Trained()
+    several = len(features.folds) > 1
+    for fold in features.folds:
+        keras.utils.set_random_seed(t.seed)
+        featurizer = features.featurizers[fold.name]
+        data = FrameDataset([features.versions[i] for i in fold.train], features.y[fold.train],
+                            t.batch_size, shuffle=True, seed=t.seed, augment=cfg.featurize,
+                            featurizer=featurizer)
+        val = FrameDataset([[features.versions[i][0]] for i in fold.val], features.y[fold.val],
+                           t.batch_size, featurizer=featurizer)
+        model = build_model(cfg, len(features.labels))
+        callbacks = [
+            keras.callbacks.EarlyStopping(monitor="val_loss", patience=t.patience,
+                                          restore_best_weights=True),
+            keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5,
+                                              patience=max(1, t.patience // 2)),
+            tracking.epoch_callback(prefix=f"{fold.name}/" if several else ""),
+        ]
+        if several:
+            print(f"fold {fold.name}: {len(fold.train)} train, {len(fold.val)} val, "
+                  f"{len(fold.test)} test clips", file=sys.stderr)
+        start = time.perf_counter()
+        history = model.fit(data, validation_data=val, epochs=t.epochs, callbacks=callbacks,
+                            verbose=1 if sys.stdout.isatty() else 2)
+        seconds = time.perf_counter() - start
+        val_loss = history.history.get("val_loss", [])
+        best = min(range(len(val_loss)), key=val_loss.__getitem__) + 1 if val_loss else 0
+        trained.folds[fold.name] = FoldModel(model, history.history, seconds,
+                                             len(history.epoch), best)
+    return trained

@@ -1,0 +1,90 @@
+"""Speech featurize: log-mel frames, the JSON featurizer, augmentation, bucketed batches."""
+
+import numpy as np
+import pytest
+
+from pipelines.core.config import build_config
+from pipelines.speech.augment import perturb, spec_augment
+from pipelines.speech.config import FeaturizeConfig
+from pipelines.speech.dataset import PAD_MULTIPLE, FrameDataset
+from pipelines.speech.featurize import featurize
+from pipelines.speech.featurizer import LogMelFeaturizer
+from pipelines.speech.ingest import ingest
+
+
+def tone(seconds=0.5, hz=500.0, rate=8000, seed=0):
+    t = np.arange(int(seconds * rate)) / rate
+    noise = np.random.default_rng(seed).normal(0, 0.01, len(t))
+    return (0.3 * np.sin(2 * np.pi * hz * t) + noise).astype("float32")
+
+
+def test_log_mel_frames_are_25ms_windows_every_10ms():
+    featurizer = LogMelFeaturizer.from_config(build_config(FeaturizeConfig, {
+        "n_mels": 32, "trim_db": None, "utterance_norm": "mean"}), ["a", "b"])
+    assert (featurizer.win_length, featurizer.hop_length, featurizer.n_fft) == (200, 80, 256)
+    frames = featurizer.logmel(tone(0.5))
+    assert frames.shape == (4000 // 80 + 1, 32)
+    np.testing.assert_allclose(frames.mean(axis=0), 0, atol=1e-4)  # per-utterance mean
+
+
+def test_featurizer_json_round_trip_gives_identical_frames(tmp_path):
+    featurizer = LogMelFeaturizer.from_config(FeaturizeConfig(utterance_norm="mean"), ["0", "1"])
+    featurizer.fit([featurizer.logmel(tone(0.4, hz, seed=i)) for i, hz in enumerate([300, 900])])
+    path = featurizer.save(tmp_path / "featurizer.json")
+    loaded = LogMelFeaturizer.load(path)
+    assert loaded == featurizer and loaded.labels == ["0", "1"]
+    audio = tone(0.3, 600)
+    np.testing.assert_array_equal(loaded.transform(audio), featurizer.transform(audio))
+    with pytest.raises(RuntimeError, match="fit"):
+        LogMelFeaturizer().transform(audio)
+
+
+def test_speed_perturbation_changes_length_and_noise_changes_samples():
+    cfg = build_config(FeaturizeConfig, {"speed_range": [1.25, 1.25], "noise_snr_db": []})
+    fast = perturb(tone(0.5), 8000, cfg, np.random.default_rng(0))
+    assert len(fast) == pytest.approx(3200, abs=2)
+    noisy = perturb(tone(0.5), 8000, build_config(FeaturizeConfig, {
+        "speed_range": [1.0, 1.0], "noise_snr_db": [10.0, 10.0]}), np.random.default_rng(0))
+    assert len(noisy) == 4000 and not np.allclose(noisy, tone(0.5))
+
+
+def test_spec_augment_masks_but_never_makes_a_padding_frame():
+    cfg = build_config(FeaturizeConfig, {"spec_augment": True, "time_masks": 3,
+                                         "time_mask_fraction": 0.5})
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(4, 32, 40)).astype("float32")
+    x[:, 20:] = 0.0
+    out = spec_augment(x.copy(), np.array([20, 20, 20, 20]), cfg, rng)
+    assert out[:, :20].any(axis=2).all()  # no real frame became all-zero (= padding)
+    assert not out[:, 20:].any()
+    assert not np.array_equal(out, x)
+
+
+def test_bucketed_dataset_pads_with_zero_frames_and_keeps_labels():
+    lengths = [5, 40, 7, 33, 18, 6, 41, 19]
+    versions = [[np.full((n, 3), i + 1, "float32")] for i, n in enumerate(lengths)]
+    data = FrameDataset(versions, np.arange(8), batch_size=2)
+    widths = []
+    for b in range(len(data)):
+        x, y = data[b]
+        widths.append(x.shape[1])
+        assert x.shape[1] % PAD_MULTIPLE == 0
+        for row, label in enumerate(y):
+            n = lengths[label]
+            assert (x[row, :n] == label + 1).all() and not x[row, n:].any()
+    assert widths[0] != widths[1]  # Keras infers a free time axis from batches 0 and 1
+    assert sorted(np.concatenate(data.batches).tolist()) == list(range(8))
+
+
+def test_featurize_fits_each_fold_on_its_training_clips(wav_folder, tiny_cfg):
+    cfg = tiny_cfg(f"folder:{wav_folder}", data={"split": "speaker"},
+                   featurize={"augment_copies": 2})
+    features = featurize(cfg, ingest(cfg))
+    assert [f.name for f in features.folds] == ["ann", "bob", "cy"]
+    for fold in features.folds:
+        train = np.concatenate([features.versions[i][0] for i in fold.train])
+        np.testing.assert_allclose(features.featurizers[fold.name].mean, train.mean(axis=0),
+                                   rtol=1e-4, atol=1e-4)
+        assert all(len(features.versions[i]) == 3 for i in fold.train)
+    assert features.labels == ["high", "low"]
+    assert features.featurizers["ann"].labels == ["high", "low"]

@@ -1,0 +1,89 @@
+"""Speech end to end: stages on tiny wavs, and a smoke run on the real FSDD via the runner."""
+
+import json
+import os
+import tarfile
+from pathlib import Path
+
+import mlflow
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipelines.core.runner import run_task
+from pipelines.speech import evaluate, featurize, ingest, train
+from pipelines.speech.serving import classify, to_results
+
+FSDD = Path(os.environ.get("RNNKIT_DATA_HOME", "data/raw")) / (
+    "free_spoken_digit/fsdd_recordings.tar.gz")
+METRICS = {"accuracy", "f1"}
+
+
+def test_stages_on_tiny_wavs_with_speaker_folds(wav_folder, tiny_cfg):
+    cfg = tiny_cfg(f"folder:{wav_folder}", data={"split": "speaker"},
+                   featurize={"spec_augment": True, "augment_copies": 1})
+    features = featurize(cfg, ingest(cfg))
+    trained = train(cfg, features)
+    assert set(trained.folds) == {"ann", "bob", "cy"}
+    report = evaluate(cfg, trained, features)
+    assert set(report.model_metrics) == METRICS
+    assert set(report.baselines) == {"linear", "majority"}
+    assert {"fold/ann/model_accuracy", "fold/cy/linear_f1"} <= set(report.extra_metrics)
+    assert "| **mean** |" in report.tables["summary"]
+    assert set(report.figures) == {"confusion_matrix", "training_curves"}
+
+
+@pytest.mark.dataset
+def test_smoke_run_on_fsdd_logs_a_model_that_predicts_like_the_cli(tmp_path, speech_store):
+    if not FSDD.exists():
+        pytest.skip(f"data home lacks {FSDD}")
+    report_path = tmp_path / "report.json"
+    result = run_task("speech", "smoke", [], report_path)
+    report = json.loads(report_path.read_text())
+    assert METRICS <= set(report["model"])
+    assert {"majority", "linear"} <= set(report["baselines"])
+    assert all(METRICS <= set(m) for m in report["baselines"].values())
+    accuracy = report["model"]["accuracy"]
+    assert accuracy > report["baselines"]["majority"]["accuracy"] + 0.4, report
+
+    run = speech_store.get_run(result.run_id)
+    assert run.info.status == "FINISHED"
+    assert run.data.metrics["test_accuracy"] == pytest.approx(accuracy)
+    assert run.data.metrics["baseline_majority_f1"] == pytest.approx(
+        report["baselines"]["majority"]["f1"])
+    assert "val_loss" in run.data.metrics
+    artifacts = {a.path for a in speech_store.list_artifacts(result.run_id, "figures")}
+    assert "figures/confusion_matrix.png" in artifacts
+    versions = speech_store.search_model_versions(f"run_id='{result.run_id}'")
+    assert [v.name for v in versions] == ["rnnkit-speech"]
+
+    wavs = []
+    with tarfile.open(FSDD) as archive:
+        for name in ("recordings/3_theo_0.wav", "recordings/8_lucas_2.wav"):
+            wavs.append(tmp_path / Path(name).name)
+            wavs[-1].write_bytes(archive.extractfile(name).read())
+    uri = f"runs:/{result.run_id}/model"
+    model = mlflow.pyfunc.load_model(uri)
+    reloaded = to_results([str(w) for w in wavs], model.predict(
+        pd.DataFrame({"path": [str(w) for w in wavs]})))
+    inner = model.unwrap_python_model()
+    direct = to_results([str(w) for w in wavs], classify(
+        inner.model, inner.featurizer, pd.DataFrame({"path": [str(w) for w in wavs]})))
+    assert reloaded == direct
+    assert model.predict(model.input_example).shape == (1, 11)
+
+    from typer.testing import CliRunner
+
+    from pipelines.cli import app
+
+    cli = CliRunner().invoke(app, ["predict", "speech", *map(str, wavs), "--json",
+                                   "--model", uri])
+    assert cli.exit_code == 0, cli.output
+    printed = json.loads(cli.stdout.strip().splitlines()[-1])
+    assert [p["label"] for p in printed] == [r["label"] for r in reloaded]
+    for got, want in zip(printed, reloaded, strict=True):
+        assert got["input"] == want["input"]
+        np.testing.assert_allclose(list(got["probabilities"].values()),
+                                   list(want["probabilities"].values()), rtol=1e-5)
+    empty = CliRunner().invoke(app, ["predict", "speech", "--model", uri])
+    assert empty.exit_code == 1 and "No inputs" in empty.stderr
