@@ -15,7 +15,8 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Callable, Mapping
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -23,6 +24,7 @@ from typing import Any, Literal
 import mlflow
 
 from pipelines.core.config import flatten
+from pipelines.core.errors import RnnkitUserError
 
 MAX_PARAM_CHARS = 6000  # MLflow's limit on a param value
 RunStatus = Literal["FINISHED", "FAILED", "KILLED"]
@@ -214,3 +216,55 @@ def _param_value(value: Any) -> str:
 def is_finite(value: Any) -> bool:
     """True for a finite int/float (the only metric values a report may hold)."""
     return _is_number(value) and math.isfinite(float(value))
+
+
+def log_keras_pyfunc(
+    run: ActiveRun,
+    entry_point: Path,
+    keras_model: Any,
+    preprocessors: Mapping[str, Any],
+    example: Any,
+    output: Any,
+    extra_requirements: Sequence[str] = (),
+    signature: Any = None,
+):
+    """Log a Keras model and its JSON preprocessors as one pyfunc, and register it.
+
+    The pyfunc is a "model from code" (`entry_point` calls `mlflow.models.set_model`),
+    so nothing is pickled; its artifacts are `model` (the `.keras` file) and, for each
+    `name: obj` of `preprocessors`, `name` (`obj.save(path)` writes `<name>.json`).
+    The signature is inferred from `example` and `output` unless one is given.
+
+    Returns:
+        The registered `ModelVersion` of `rnnkit-<task>`.
+    """
+    import keras
+    import numpy as np
+    import pandas as pd
+
+    signature = signature or mlflow.models.infer_signature(example, output)
+    requirements = [f"keras=={keras.__version__}", f"mlflow=={mlflow.__version__}",
+                    f"pandas=={pd.__version__}", f"numpy=={np.__version__}",
+                    *extra_requirements]
+    with tempfile.TemporaryDirectory() as tmp:
+        model_path = Path(tmp) / "model.keras"
+        keras_model.save(model_path)
+        artifacts = {"model": str(model_path)}
+        for name, preprocessor in preprocessors.items():
+            artifacts[name] = str(preprocessor.save(Path(tmp) / f"{name}.json"))
+        return run.log_and_register_model(lambda: mlflow.pyfunc.log_model(
+            name="model", python_model=str(entry_point), artifacts=artifacts,
+            signature=signature, input_example=example, pip_requirements=requirements,
+        ))
+
+
+def load_task_model(task: str, uri: str | None = None):
+    """The pyfunc at `uri` (default: the latest `rnnkit-<task>`), or a clear user error."""
+    uri = uri or f"models:/{registered_model_name(task)}/latest"
+    try:
+        return mlflow.pyfunc.load_model(uri)
+    except Exception as exc:  # no such model, store unreachable
+        raise RnnkitUserError(
+            f"Cannot load the {task} model {uri}: {exc}. Train one with "
+            f"'rnnkit run {task}' or pass --model URI."
+        ) from exc

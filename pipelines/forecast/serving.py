@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import mlflow
 import numpy as np
 import pandas as pd
 
+from pipelines.core import tracking
 from pipelines.core.errors import RnnkitUserError
 from pipelines.forecast.preprocess import Preprocessor
 
 TIME_COLUMNS = ("time", "date", "Date", "Date Time", "datetime", "timestamp")
-DEFAULT_MODEL_URI = "models:/rnnkit-forecast/latest"
 
 
 def forecast_frame(model, pre: Preprocessor, frame: pd.DataFrame, series: str | None = None):
@@ -76,34 +75,15 @@ def input_example(features) -> pd.DataFrame:
 
 def register(cfg, trained, features, report, run):
     """Log the model (with signature and input example) and register `rnnkit-forecast`."""
-    import keras
-
     example = input_example(features)
     output = forecast_frame(trained.model, features.preprocessor, example)
-    signature = mlflow.models.infer_signature(example, output)
-    requirements = [f"keras=={keras.__version__}", f"mlflow=={mlflow.__version__}",
-                    f"pandas=={pd.__version__}", f"numpy=={np.__version__}"]
-    with tempfile.TemporaryDirectory() as tmp:
-        model_path = Path(tmp) / "model.keras"
-        trained.model.save(model_path)
-        pre_path = features.preprocessor.save(Path(tmp) / "preprocessor.json")
-        run.log_and_register_model(lambda: mlflow.pyfunc.log_model(
-            name="model", python_model=str(Path(__file__).with_name("pyfunc_model.py")),
-            artifacts={"model": str(model_path), "preprocessor": str(pre_path)},
-            signature=signature, input_example=example, pip_requirements=requirements,
-        ))
+    tracking.log_keras_pyfunc(run, Path(__file__).with_name("pyfunc_model.py"), trained.model,
+                              {"preprocessor": features.preprocessor}, example, output)
 
 
 def predict(inputs: list[str], model_uri: str | None) -> list[dict]:
     """`rnnkit predict forecast FILE.csv ...`: one forecast per CSV of recent rows."""
-    uri = model_uri or DEFAULT_MODEL_URI
-    try:
-        model = mlflow.pyfunc.load_model(uri)
-    except Exception as exc:  # no such model / store unreachable
-        raise RnnkitUserError(
-            f"Cannot load the forecast model {uri}: {exc}. Train one with "
-            "'rnnkit run forecast' or pass --model URI."
-        ) from exc
+    model = tracking.load_task_model("forecast", model_uri)
     results = []
     for path in inputs:
         try:

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import mlflow
 import numpy as np
 import pandas as pd
 
+from pipelines.core import tracking
 from pipelines.core.errors import RnnkitUserError
 from pipelines.sentiment.batches import predict_proba
 from pipelines.sentiment.text import TextEncoder
 
-DEFAULT_MODEL_URI = "models:/rnnkit-sentiment/latest"
 TEXT_COLUMN = "text"
 EXAMPLE = ["A moving, beautifully acted film. I loved every minute of it.",
            "Dull, predictable and far too long. A waste of two hours."]
@@ -74,34 +73,16 @@ class SentimentModel(mlflow.pyfunc.PythonModel):
 
 def register(cfg, trained, features, report, run):
     """Log the model (signature, input example, encoder JSON) and register it."""
-    import keras
-
     example = pd.DataFrame({TEXT_COLUMN: EXAMPLE})
     output = classify(trained.model, features.encoder, EXAMPLE)
-    signature = mlflow.models.infer_signature(example, output)
-    requirements = [f"keras=={keras.__version__}", f"mlflow=={mlflow.__version__}",
-                    f"pandas=={pd.__version__}", f"numpy=={np.__version__}"]
-    with tempfile.TemporaryDirectory() as tmp:
-        model_path = Path(tmp) / "model.keras"
-        trained.model.save(model_path)
-        encoder_path = features.encoder.save(Path(tmp) / "text_encoder.json")
-        run.log_and_register_model(lambda: mlflow.pyfunc.log_model(
-            name="model", python_model=str(Path(__file__).with_name("pyfunc_model.py")),
-            artifacts={"model": str(model_path), "text_encoder": str(encoder_path)},
-            signature=signature, input_example=example, pip_requirements=requirements,
-        ))
+    tracking.log_keras_pyfunc(run, Path(__file__).with_name("pyfunc_model.py"), trained.model,
+                              {"text_encoder": features.encoder}, example, output)
 
 
 def predict(inputs: list[str], model_uri: str | None) -> list[dict]:
     """`rnnkit predict sentiment TEXT ...`: label and class probabilities per text."""
     texts = check_texts(inputs)  # before loading: a bad input fails fast
-    uri = model_uri or DEFAULT_MODEL_URI
-    try:
-        model = mlflow.pyfunc.load_model(uri)
-    except Exception as exc:  # no such model / store unreachable
-        raise RnnkitUserError(
-            f"Cannot load the sentiment model {uri}: {exc}. Train one with "
-            "'rnnkit run sentiment' or pass --model URI.") from exc
+    model = tracking.load_task_model("sentiment", model_uri)
     frame = model.predict(pd.DataFrame({TEXT_COLUMN: texts}))
     labels = [c.removeprefix("probability_") for c in frame.columns if c != "label"]
     return as_records(texts, frame, labels)

@@ -7,19 +7,18 @@ row, its output a `label` column and one `prob_<label>` column per class.
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import mlflow
 import numpy as np
 import pandas as pd
 
+from pipelines.core import tracking
 from pipelines.core.errors import RnnkitUserError
 from pipelines.speech.audio import SpeechDataError, load_for_prediction, resample
 from pipelines.speech.dataset import predict_proba
 from pipelines.speech.featurizer import LogMelFeaturizer
 
-DEFAULT_MODEL_URI = "models:/rnnkit-speech/latest"
 PROB = "prob_"
 
 
@@ -81,26 +80,15 @@ def registered_fold(cfg, features) -> str:
 
 def register(cfg, trained, features, report, run):
     """Log the pyfunc model (models from code) and register it as `rnnkit-speech`."""
-    import keras
-
     fold = registered_fold(cfg, features)
     model, featurizer = trained.folds[fold].model, features.featurizers[fold]
     audio = features.example_audio
     example_out = classify(model, featurizer, pd.DataFrame({"audio": [audio]}))
     signature, example = signature_and_example(audio, featurizer.sample_rate, example_out)
-    requirements = [f"keras=={keras.__version__}", f"mlflow=={mlflow.__version__}",
-                    f"pandas=={pd.__version__}", f"numpy=={np.__version__}",
-                    "librosa", "soundfile"]
     mlflow.set_tag("registered_fold", fold)
-    with tempfile.TemporaryDirectory() as tmp:
-        model_path = Path(tmp) / "model.keras"
-        model.save(model_path)
-        featurizer_path = featurizer.save(Path(tmp) / "featurizer.json")
-        run.log_and_register_model(lambda: mlflow.pyfunc.log_model(
-            name="model", python_model=str(Path(__file__).with_name("pyfunc_model.py")),
-            artifacts={"model": str(model_path), "featurizer": str(featurizer_path)},
-            signature=signature, input_example=example, pip_requirements=requirements,
-        ))
+    tracking.log_keras_pyfunc(run, Path(__file__).with_name("pyfunc_model.py"), model,
+                              {"featurizer": featurizer}, example, example_out,
+                              extra_requirements=["librosa", "soundfile"], signature=signature)
 
 
 def predict(inputs: list[str], model_uri: str | None) -> list[dict]:
@@ -110,14 +98,7 @@ def predict(inputs: list[str], model_uri: str | None) -> list[dict]:
     missing = [p for p in inputs if not Path(p).is_file()]
     if missing:
         raise SpeechDataError(f"Audio file(s) not found: {', '.join(missing)}.")
-    uri = model_uri or DEFAULT_MODEL_URI
-    try:
-        model = mlflow.pyfunc.load_model(uri)
-    except Exception as exc:  # no such model / store unreachable
-        raise RnnkitUserError(
-            f"Cannot load the speech model {uri}: {exc}. Train one with "
-            "'rnnkit run speech' or pass --model URI."
-        ) from exc
+    model = tracking.load_task_model("speech", model_uri)
     out = model.predict(pd.DataFrame({"path": list(inputs)}))
     return to_results(inputs, out)
 

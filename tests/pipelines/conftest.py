@@ -180,3 +180,20 @@ def fake_runs(mlflow_store):
         return mlflow_store.search_runs([exp.experiment_id]) if exp else []
 
     return _runs
+
+
+@pytest.fixture
+def task_store(tmp_path, monkeypatch):
+    """Call with a task's name: a temporary MLflow store (sqlite in tmp_path) whose
+    ``rnnkit-<task>`` experiment keeps its artifacts in tmp_path too; returns a client."""
+
+    def _make(task: str) -> mlflow.MlflowClient:
+        uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+        client = mlflow.MlflowClient(tracking_uri=uri)
+        client.create_experiment(f"rnnkit-{task}", artifact_location=(tmp_path / "art").as_uri())
+        monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+        return client
+
+    yield _make
+    while mlflow.active_run() is not None:
+        mlflow.end_run()

@@ -27,14 +27,8 @@ METRICS = {"mae", "rmse", "smape", "mase"}
 
 
 @pytest.fixture
-def forecast_store(tmp_path, monkeypatch):
-    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    client = mlflow.MlflowClient(tracking_uri=uri)
-    client.create_experiment("rnnkit-forecast", artifact_location=(tmp_path / "art").as_uri())
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
-    yield client
-    while mlflow.active_run() is not None:
-        mlflow.end_run()
+def forecast_store(task_store):
+    return task_store("forecast")
 
 
 def user_csv(tmp_path):

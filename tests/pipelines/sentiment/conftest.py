@@ -7,7 +7,6 @@ import gzip
 import os
 from pathlib import Path
 
-import mlflow
 import pytest
 
 from pipelines.core.config import build_config
@@ -68,12 +67,5 @@ def imdb_home():
 
 
 @pytest.fixture
-def sentiment_store(tmp_path, monkeypatch):
-    """A temporary MLflow store whose ``rnnkit-sentiment`` artifacts live in tmp_path."""
-    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    client = mlflow.MlflowClient(tracking_uri=uri)
-    client.create_experiment("rnnkit-sentiment", artifact_location=(tmp_path / "art").as_uri())
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
-    yield client
-    while mlflow.active_run() is not None:
-        mlflow.end_run()
+def sentiment_store(task_store):
+    return task_store("sentiment")

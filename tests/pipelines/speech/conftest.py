@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import mlflow
 import numpy as np
 import pytest
 import soundfile
@@ -59,11 +58,5 @@ def tiny_cfg():
 
 
 @pytest.fixture
-def speech_store(tmp_path, monkeypatch):
-    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    client = mlflow.MlflowClient(tracking_uri=uri)
-    client.create_experiment("rnnkit-speech", artifact_location=(tmp_path / "art").as_uri())
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
-    yield client
-    while mlflow.active_run() is not None:
-        mlflow.end_run()
+def speech_store(task_store):
+    return task_store("speech")
