@@ -32,7 +32,10 @@ test-tensorflow: install
 # to a saved model: prove both on JAX too.
 test-jax: install
 	KERAS_BACKEND=jax $(BIN)/python -m pytest tests/rnnkit \
-	  tests/pipelines/forecast/test_forecast_pipeline.py -k "rnnkit or smoke_run"
+	  tests/pipelines/forecast/test_forecast_pipeline.py \
+	  tests/pipelines/speech/test_speech_pipeline.py \
+	  tests/pipelines/sentiment/test_sentiment_pipeline.py \
+	  -k "rnnkit or smoke_run or speech or sentiment"
 
 bench: install
 	$(BIN)/python experiments/bench_layers.py
