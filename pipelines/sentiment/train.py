@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-import sys
-import time
-from dataclasses import dataclass
-
 import keras
 
-from pipelines.core import tracking
+from pipelines.core.training import Trained, fit
 from pipelines.sentiment.config import SentimentConfig
 from pipelines.sentiment.featurize import SentimentFeatures
 from rnnkit.models import build_classifier
-
-
-@dataclass
-class Trained:
-    model: keras.Model
-    history: dict[str, list[float]]
-    seconds: float
-    epochs_run: int
-    best_epoch: int
 
 
 def build_model(cfg: SentimentConfig, vocab_size: int, num_classes: int,
@@ -43,17 +30,5 @@ def train(cfg: SentimentConfig, features: SentimentFeatures) -> Trained:
     keras.utils.set_random_seed(cfg.train.seed)
     batches = features.batches(cfg, "train", shuffle=True)
     model = build_model(cfg, features.encoder.vocab_size, len(features.labels), len(batches))
-    stop = keras.callbacks.EarlyStopping(
-        monitor="val_loss", patience=cfg.train.patience, restore_best_weights=True)
-    start = time.perf_counter()
-    history = model.fit(
-        batches,
-        validation_data=features.batches(cfg, "val"),
-        epochs=cfg.train.epochs,
-        callbacks=[stop, tracking.epoch_callback()],
-        verbose=1 if sys.stdout.isatty() else 2,  # bars on a terminal, a line per epoch in logs
-    )
-    seconds = time.perf_counter() - start
-    val = history.history.get("val_loss", [])
-    best = int(min(range(len(val)), key=val.__getitem__)) + 1 if val else len(val)
-    return Trained(model, history.history, seconds, len(history.epoch), best)
+    return fit(model, batches, features.batches(cfg, "val"), epochs=cfg.train.epochs,
+               patience=cfg.train.patience, reduce_lr=False)

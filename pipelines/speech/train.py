@@ -3,25 +3,16 @@
 from __future__ import annotations
 
 import sys
-import time
 from dataclasses import dataclass, field
 
 import keras
 
-from pipelines.core import tracking
+from pipelines.core.training import Trained as FoldModel
+from pipelines.core.training import fit
 from pipelines.speech.config import SpeechConfig
 from pipelines.speech.dataset import FrameDataset
 from pipelines.speech.featurize import SpeechFeatures
 from rnnkit.models import build_classifier
-
-
-@dataclass
-class FoldModel:
-    model: keras.Model
-    history: dict[str, list[float]]
-    seconds: float
-    epochs_run: int
-    best_epoch: int
 
 
 @dataclass
@@ -56,22 +47,11 @@ def train(cfg: SpeechConfig, features: SpeechFeatures) -> Trained:
         val = FrameDataset([[features.versions[i][0]] for i in fold.val], features.y[fold.val],
                            t.batch_size, featurizer=featurizer)
         model = build_model(cfg, len(features.labels))
-        callbacks = [
-            keras.callbacks.EarlyStopping(monitor="val_loss", patience=t.patience,
-                                          restore_best_weights=True),
-            keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5,
-                                              patience=max(1, t.patience // 2)),
-            tracking.epoch_callback(prefix=f"{fold.name}/" if several else ""),
-        ]
         if several:
             print(f"fold {fold.name}: {len(fold.train)} train, {len(fold.val)} val, "
                   f"{len(fold.test)} test clips", file=sys.stderr)
-        start = time.perf_counter()
-        history = model.fit(data, validation_data=val, epochs=t.epochs, callbacks=callbacks,
-                            verbose=1 if sys.stdout.isatty() else 2)
-        seconds = time.perf_counter() - start
-        val_loss = history.history.get("val_loss", [])
-        best = min(range(len(val_loss)), key=val_loss.__getitem__) + 1 if val_loss else 0
-        trained.folds[fold.name] = FoldModel(model, history.history, seconds,
-                                             len(history.epoch), best)
+        trained.folds[fold.name] = fit(
+            model, data, val, epochs=t.epochs, patience=t.patience,
+            metric_prefix=f"{fold.name}/" if several else "",
+        )
     return trained

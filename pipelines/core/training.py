@@ -1,0 +1,45 @@
+"""The fit every task shares: early stopping with best-weight restore, timing, epoch logs."""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from pipelines.core import tracking
+
+
+@dataclass
+class Trained:
+    """A trained model and how training went (`best_epoch` is 1-based; 0 without val)."""
+
+    model: Any
+    history: dict[str, list[float]]
+    seconds: float
+    epochs_run: int
+    best_epoch: int
+
+
+def fit(model, train_data, val_data, *, epochs: int, patience: int, reduce_lr: bool = True,
+        metric_prefix: str = "") -> Trained:
+    """`model.fit` with early stopping on `val_loss` (best weights restored), the learning
+    rate halved after `patience // 2` stalled epochs when `reduce_lr`, per-epoch metrics
+    logged to the active MLflow run (under `metric_prefix`), and wall time measured."""
+    import keras
+
+    callbacks = [keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience,
+                                               restore_best_weights=True)]
+    if reduce_lr:
+        callbacks.append(keras.callbacks.ReduceLROnPlateau(
+            monitor="val_loss", factor=0.5, patience=max(1, patience // 2)))
+    callbacks.append(tracking.epoch_callback(prefix=metric_prefix))
+    start = time.perf_counter()
+    history = model.fit(
+        train_data, validation_data=val_data, epochs=epochs, callbacks=callbacks,
+        verbose=1 if sys.stdout.isatty() else 2,  # bars on a terminal, a line per epoch in logs
+    )
+    seconds = time.perf_counter() - start
+    val = history.history.get("val_loss", [])
+    best = min(range(len(val)), key=val.__getitem__) + 1 if val else 0
+    return Trained(model, history.history, seconds, len(history.epoch), best)
