@@ -11,11 +11,11 @@ import difflib
 import gzip
 import hashlib
 import io
-import zipfile
 from pathlib import Path
 
 import pandas as pd
 
+from pipelines.core.csvfile import read_csv_checked
 from pipelines.core.errors import RnnkitUserError
 
 _LETTER = r"[^\W\d_]"  # a letter of any script
@@ -67,25 +67,16 @@ def read_texts(path: Path, text_column: str, label_column: str,
     """
     label = label or str(path)
     columns = list(dict.fromkeys([text_column, label_column, *extra]))
-    if path.stat().st_size == 0:
-        raise SentimentDataError(f"{label} is empty (0 bytes): expected a header and rows.")
-    try:
-        found = list(pd.read_csv(path, nrows=0).columns)
+
+    def check_header(found):
         for name in columns:
             if name not in found:
                 raise SentimentDataError(
                     f"{label}: no column '{name}'{_suggest(name, found)}. Columns found: "
                     f"{', '.join(map(repr, found))}.")
-        frame = pd.read_csv(path, usecols=columns, dtype=str, keep_default_na=False)
-    except pd.errors.EmptyDataError:
-        raise SentimentDataError(f"{label} is empty: expected a header and rows.") from None
-    except pd.errors.ParserError as exc:
-        raise SentimentDataError(f"{label} is not a well-formed CSV: {exc}") from None
-    except UnicodeDecodeError as exc:
-        raise SentimentDataError(
-            f"{label} is not valid UTF-8 text (byte {exc.start}): {exc.reason}.") from None
-    except (gzip.BadGzipFile, zipfile.BadZipFile, EOFError) as exc:
-        raise SentimentDataError(f"{label} is not a readable compressed file: {exc}") from None
+
+    frame = read_csv_checked(path, label, SentimentDataError, check_header,
+                             usecols=columns, dtype=str, keep_default_na=False)
     if frame.empty:
         raise SentimentDataError(f"{label} has a header (line 1) but no data rows.")
     frame = frame.reset_index(drop=True)[columns]

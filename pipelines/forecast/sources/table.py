@@ -8,14 +8,13 @@ vectorised: convert the whole column, then locate the first failure.
 from __future__ import annotations
 
 import difflib
-import gzip
 import hashlib
-import zipfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from pipelines.core.csvfile import read_csv_checked
 from pipelines.core.errors import RnnkitUserError
 
 HEADER_LINES = 1
@@ -67,23 +66,10 @@ def read_csv(path: Path, columns: list[str], *, label: str | None = None,
     only), a missing column (listing the columns found), or a malformed file.
     """
     label = label or str(path)
-    if path.stat().st_size == 0:
-        raise ForecastDataError(f"{label} is empty (0 bytes): expected a header and rows.")
-    try:
-        header = list(pd.read_csv(path, nrows=0, encoding=encoding).columns)
-        check_columns(header, columns, label)
-        frame = pd.read_csv(path, usecols=columns, encoding=encoding, dtype=dtype,
-                            skip_blank_lines=False, low_memory=False)
-    except pd.errors.EmptyDataError:
-        raise ForecastDataError(f"{label} is empty: expected a header and rows.") from None
-    except pd.errors.ParserError as exc:
-        raise ForecastDataError(f"{label} is not a well-formed CSV: {exc}") from None
-    except UnicodeDecodeError as exc:
-        raise ForecastDataError(
-            f"{label} is not valid {encoding} text (byte {exc.start}): {exc.reason}."
-        ) from None
-    except (gzip.BadGzipFile, zipfile.BadZipFile, EOFError) as exc:
-        raise ForecastDataError(f"{label} is not a readable compressed file: {exc}") from None
+    frame = read_csv_checked(path, label, ForecastDataError,
+                             lambda header: check_columns(header, columns, label),
+                             encoding=encoding, usecols=columns, dtype=dtype,
+                             skip_blank_lines=False, low_memory=False)
     frame = frame[frame.notna().any(axis=1)]  # blank lines
     if frame.empty:
         raise ForecastDataError(f"{label} has a header (line 1) but no data rows.")
