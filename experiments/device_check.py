@@ -95,7 +95,8 @@ def render(results: list[dict], header: dict, cpu: dict[str, dict]) -> str:
     """The markdown page: what ran where, a table of steps, then the layer bench."""
     lines = [f"# Device check: {header['device']}", "",
              f"- Backend: {header['backend']}; generated {header['date']} at commit "
-             f"`{header['commit']}` by `{header['command']}`.",
+             f"`{header['commit']}` by `{header['command']}`; load average at the end "
+             f"{header.get('load_average')} (1/5/15 min; other work on the machine slows it).",
              "- Wall time per step includes start-up, data loading and evaluation; epoch "
              "times come from the `epoch_seconds` metric (first = with compilation).",
              "- CPU columns: the same steps run on a 2-core CPU (`--cpu-reference`); speed-up "
@@ -149,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
               "commit": git_commit(), "command": " ".join(["experiments/device_check.py",
                                                          *(argv or sys.argv[1:])])}
     results = [run_step(name, work, args.device) for name in steps]
+    header["load_average"] = [round(x, 1) for x in os.getloadavg()]  # 1, 5, 15 min
     cpu = {}
     if args.cpu_reference and Path(args.cpu_reference).exists():
         cpu = {r["step"]: r for r in json.loads(Path(args.cpu_reference).read_text())["steps"]}
