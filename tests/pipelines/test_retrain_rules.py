@@ -6,14 +6,17 @@ import math
 import shlex
 import subprocess
 import sys
+import types
 
+import mlflow
 import pytest
+from mlflow.protos.databricks_pb2 import RESOURCE_DOES_NOT_EXIST
 from typer.testing import CliRunner
 
 from pipelines import schedule
 from pipelines.cli import app
-from pipelines.core import lock
-from pipelines.retrain import decide, improvement
+from pipelines.core import lock, tasks
+from pipelines.retrain import RetrainError, _judge, _move_alias, decide, improvement
 
 runner = CliRunner()
 
@@ -232,3 +235,53 @@ def test_retrain_needs_a_registered_version(register_fake, mlflow_store, monkeyp
     assert result.exit_code == 1
     assert "registered no version of rnnkit-fake" in result.stderr
     assert "champion is kept" in result.stderr
+
+
+# ------------------------------------------------------- alias guard, optional hook
+
+
+class _Version:
+    def __init__(self, version, run_id="r"):
+        self.version, self.run_id = version, run_id
+
+
+class _Registry:
+    """Just enough of an MlflowClient for the alias and the version lookups."""
+
+    def __init__(self, champion):
+        self.champion, self.aliased = champion, []
+
+    def get_model_version_by_alias(self, name, alias):
+        if self.champion is None:
+            raise mlflow.exceptions.MlflowException("no alias",
+                                                    error_code=RESOURCE_DOES_NOT_EXIST)
+        return _Version(self.champion)
+
+    def set_registered_model_alias(self, name, alias, version):
+        self.aliased.append((alias, version))
+
+
+def test_alias_moves_only_if_it_still_points_where_it_did():
+    registry = _Registry(champion=4)  # another host promoted version 4 meanwhile
+    with pytest.raises(RetrainError, match="moved to version 4 while this retrain ran"):
+        _move_alias(registry, "rnnkit-forecast", _Version(3), _Version(5))
+    assert registry.aliased == []
+    _move_alias(registry, "rnnkit-forecast", _Version(4), _Version(5))
+    assert registry.aliased == [("champion", 5)]
+    first = _Registry(champion=None)
+    _move_alias(first, "rnnkit-forecast", None, _Version(1))
+    assert first.aliased == [("champion", 1)]
+
+
+def test_without_score_model_a_champion_is_never_replaced(register_fake):
+    register_fake()
+    task = tasks.get_task("fake")
+    assert task.hook("score_model") is None
+    result = types.SimpleNamespace(run_id="r2", report={"model": {"mae": 0.1}})
+    with pytest.raises(RetrainError, match="no score_model hook.*champion is kept"):
+        _judge(task, result, None, "rnnkit-fake", _Version(2), _Version(1), "mae", False,
+               0.0, print)
+    first = _judge(task, result, None, "rnnkit-fake", _Version(1), None, "mae", False, 0.0,
+                   print)
+    assert first.promoted and first.challenger.metrics == {"mae": 0.1}
+    assert "run's evaluate stage" in first.window

@@ -223,3 +223,22 @@ def test_scheduled_entry_run_by_hand_retrains(server, first, tmp_path, fake_cron
     assert champion(server) == (new[0] if decision == "promoted" else before)
     assert f"{decision}: champion of rnnkit-forecast" in text
     assert text.startswith("== ")  # the entry stamps each run in the log
+
+
+def test_retrain_killed_after_registering_keeps_champion_and_version(server, first, tmp_path,
+                                                                     monkeypatch):
+    before, known = champion(server), versions(server)
+
+    def killed(cfg, raw, features, model):  # SIGTERM while the models are being scored
+        os.kill(os.getpid(), signal.SIGTERM)
+        raise AssertionError("SIGTERM did not stop the retrain")
+
+    monkeypatch.setattr(pipelines.forecast, "score_model", killed)
+    result, report = retrain(tmp_path, *WORSE)
+    assert result.exit_code == 128 + signal.SIGTERM
+    assert report is None
+    assert champion(server) == before
+    new = [v for v in versions(server) if v not in known]
+    assert len(new) == 1 and set(known) <= set(versions(server))  # nothing deleted
+    assert tags(server, new[0])["retrain.decision"] == "failed"
+    assert "SystemExit" in tags(server, new[0])["retrain.reason"]
