@@ -356,7 +356,8 @@ def schedule(
             return
         if not cron:
             raise RnnkitUserError('Give --cron "MIN HOUR DOM MON DOW", e.g. --cron "0 3 * * *".')
-        tasks.get_task(task)  # an unknown task fails now, not at 3 am
+        # an unknown task, profile or key fails now, not at 3 am
+        tasks.get_task(task).load_config(profile, overrides or [])
         entry = sched.cron_entry(task, cron, profile=profile, overrides=overrides or [],
                                  min_improvement=min_improvement, log=log)
         if print_only:

@@ -168,7 +168,7 @@ def retrain(
                           echo=say, precision=precision)
         challenger = _version_of_run(client, name, result.run_id)
         try:
-            decision = _judge(task, result, client, name, challenger, before, metric, higher,
+            decision = _judge(task, result, name, challenger, before, metric, higher,
                               min_improvement, say)
             _record(client, name, decision)
             if decision.promoted:
@@ -188,8 +188,9 @@ def retrain(
     return RetrainResult(data, decision, report_file)
 
 
-def _judge(task, result, client, name, challenger, before, metric, higher, min_improvement,
+def _judge(task, result, name, challenger, before, metric, higher, min_improvement,
            say) -> Decision:
+    """Score both models on the challenger run's test split and apply ``decide``."""
     score = task.hook("score_model")
     window = f"test split of run {result.run_id}"
     start = time.perf_counter()
@@ -233,19 +234,26 @@ def _score(task, score, result, name: str, version: str, role: str) -> dict[str,
         metrics = score(result.config, result.stages.get("ingest"),
                         result.stages.get("featurize"), model)
     except RnnkitUserError as exc:
+        hint = ""
+        if role == "champion":
+            hint = (" If the task changed on purpose, point the alias at the new version by "
+                    f"hand: MlflowClient().set_registered_model_alias('{name}', "
+                    f"'{tracking.CHAMPION}', VERSION).")
         raise RetrainError(f"Cannot score the {role} ({uri}) on the new window: {exc} "
-                           "The champion is kept.") from exc
+                           f"The champion is kept.{hint}") from exc
     return _finite_only(metrics)
 
 
 def _champion_version(client, name: str):
     """The version ``champion`` points to, or None (no model or no alias yet)."""
     try:
-        return client.get_model_version_by_alias(name, tracking.CHAMPION)
+        model = client.get_registered_model(name)
     except mlflow.exceptions.MlflowException as exc:
-        if exc.error_code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"):
+        if exc.error_code == "RESOURCE_DOES_NOT_EXIST":
             return None
         raise
+    version = (model.aliases or {}).get(tracking.CHAMPION)
+    return None if version is None else client.get_model_version(name, str(version))
 
 
 def _version_of_run(client, name: str, run_id: str):

@@ -8,9 +8,7 @@ import subprocess
 import sys
 import types
 
-import mlflow
 import pytest
-from mlflow.protos.databricks_pb2 import RESOURCE_DOES_NOT_EXIST
 from typer.testing import CliRunner
 
 from pipelines import schedule
@@ -197,6 +195,8 @@ def test_schedule_print_changes_nothing(fake_crontab):
     (["--cron", "0 25 * * *"], "hour field '25'"),
     ([], "Give --cron"),
     (["--remove", "--cron", "0 3 * * *"], "--remove takes neither"),
+    (["--cron", "0 3 * * *", "train.epoch=3"], "train.epoch"),
+    (["--cron", "0 3 * * *", "--profile", "huge"], "huge"),
 ])
 def test_schedule_user_errors(fake_crontab, args, message):
     result = invoke("schedule", "forecast", *args)
@@ -251,11 +251,12 @@ class _Registry:
     def __init__(self, champion):
         self.champion, self.aliased = champion, []
 
-    def get_model_version_by_alias(self, name, alias):
-        if self.champion is None:
-            raise mlflow.exceptions.MlflowException("no alias",
-                                                    error_code=RESOURCE_DOES_NOT_EXIST)
-        return _Version(self.champion)
+    def get_registered_model(self, name):
+        aliases = {} if self.champion is None else {"champion": self.champion}
+        return types.SimpleNamespace(name=name, aliases=aliases)
+
+    def get_model_version(self, name, version):
+        return _Version(int(version))
 
     def set_registered_model_alias(self, name, alias, version):
         self.aliased.append((alias, version))
@@ -279,9 +280,7 @@ def test_without_score_model_a_champion_is_never_replaced(register_fake):
     assert task.hook("score_model") is None
     result = types.SimpleNamespace(run_id="r2", report={"model": {"mae": 0.1}})
     with pytest.raises(RetrainError, match="no score_model hook.*champion is kept"):
-        _judge(task, result, None, "rnnkit-fake", _Version(2), _Version(1), "mae", False,
-               0.0, print)
-    first = _judge(task, result, None, "rnnkit-fake", _Version(1), None, "mae", False, 0.0,
-                   print)
+        _judge(task, result, "rnnkit-fake", _Version(2), _Version(1), "mae", False, 0.0, print)
+    first = _judge(task, result, "rnnkit-fake", _Version(1), None, "mae", False, 0.0, print)
     assert first.promoted and first.challenger.metrics == {"mae": 0.1}
     assert "run's evaluate stage" in first.window
