@@ -20,8 +20,9 @@ One retrain of TASK, under an exclusive lock (``pipelines.core.lock``):
 
 Safe by construction: the alias is the last thing written, and only after everything
 before it succeeded, and only if it still points where it did when the job started
-(a compare-and-set); nothing is ever deleted. A failed or killed retrain leaves the
-alias where it was (its challenger version stays, tagged ``retrain.decision=failed``).
+(a compare-and-set, ``pipelines.core.promotion``); nothing is ever deleted. A failed
+or killed retrain leaves the alias where it was (its challenger version, if registered,
+stays, tagged ``retrain.decision=failed``).
 
 The per-task hook (optional; see ``pipelines.core.types.TaskModule``)::
 
@@ -47,16 +48,12 @@ from typing import Any
 import mlflow
 
 from pipelines.compare import PRIMARY
-from pipelines.core import lock, tasks, tracking
+from pipelines.core import lock, promotion, tasks, tracking
 from pipelines.core.errors import ConfigError, RnnkitUserError
 from pipelines.core.report import write_report
 from pipelines.core.runner import _check_report_path, run_task
 
-TAG = "retrain."
-
-
-class RetrainError(RnnkitUserError):
-    """The retrain could not judge or promote its challenger; the champion is kept."""
+RetrainError = promotion.PromotionError  # the challenger could not be judged or promoted
 
 
 @dataclass
@@ -161,20 +158,20 @@ def retrain(
     with lock.exclusive(lock.retrain_lock_path(task_name, uri), f"'rnnkit retrain {task_name}'"):
         client = mlflow.MlflowClient(tracking_uri=uri)
         name = tracking.registered_model_name(task_name)
-        before = _champion_version(client, name)
+        before = promotion.champion_version(client, name)
         say(f"[retrain] champion of {name}: " + (f"version {before.version}" if before
                                                    else "none yet"))
         result = run_task(task_name, profile=profile, overrides=overrides, device=device,
                           echo=say, precision=precision)
-        challenger = _version_of_run(client, name, result.run_id)
+        challenger = promotion.version_of_run(client, name, result.run_id)
         try:
             decision = _judge(task, result, name, challenger, before, metric, higher,
                               min_improvement, say)
             _record(client, name, decision)
             if decision.promoted:
-                _move_alias(client, name, before, challenger)
+                promotion.move_alias(client, name, before, challenger)
         except BaseException as exc:
-            _record_failure(client, name, challenger, result.run_id, exc)
+            promotion.mark_failed(client, name, challenger.version, result.run_id, exc)
             raise
     data = {**result.report, "retrain": decision.as_dict()}
     if report_file is not None:
@@ -244,40 +241,6 @@ def _score(task, score, result, name: str, version: str, role: str) -> dict[str,
     return _finite_only(metrics)
 
 
-def _champion_version(client, name: str):
-    """The version ``champion`` points to, or None (no model or no alias yet)."""
-    try:
-        model = client.get_registered_model(name)
-    except mlflow.exceptions.MlflowException as exc:
-        if exc.error_code == "RESOURCE_DOES_NOT_EXIST":
-            return None
-        raise
-    version = (model.aliases or {}).get(tracking.CHAMPION)
-    return None if version is None else client.get_model_version(name, str(version))
-
-
-def _version_of_run(client, name: str, run_id: str):
-    versions = client.search_model_versions(f"name = '{name}' and run_id = '{run_id}'")
-    if not versions:
-        raise RetrainError(
-            f"Run {run_id} finished but registered no version of {name}: the task's "
-            "register hook must log and register its model. The champion is kept."
-        )
-    return max(versions, key=lambda v: int(v.version))
-
-
-def _move_alias(client, name: str, before, challenger) -> None:
-    """Point ``champion`` at the challenger -- only if it still points where it did."""
-    now = _champion_version(client, name)
-    was = str(before.version) if before else None
-    if (str(now.version) if now else None) != was:
-        raise RetrainError(
-            f"The champion of {name} moved to version {now.version if now else None} while "
-            f"this retrain ran (it was {was}); not promoting version {challenger.version}."
-        )
-    client.set_registered_model_alias(name, tracking.CHAMPION, challenger.version)
-
-
 def _record(client, name: str, d: Decision) -> None:
     """The decision as tags on the challenger version and run, and on the champion."""
     common = {"decision": d.decision, "metric": d.metric, "reason": d.reason,
@@ -290,29 +253,12 @@ def _record(client, name: str, d: Decision) -> None:
         if who is not None:
             value = who.metrics.get(d.metric)
             common[f"{role}_{d.metric}"] = "" if value is None else f"{value:.6g}"
-    _tags(client, name, d.challenger.version, {"role": "challenger", **common})
+    promotion.tag_version(client, name, d.challenger.version, {"role": "challenger", **common})
     if d.champion is not None:
         outcome = "replaced" if d.promoted else "kept"
-        _tags(client, name, d.champion.version, {"role": "champion", **common,
-                                                 "decision": outcome})
-    for key, value in {"role": "challenger", **common}.items():
-        client.set_tag(d.challenger.run_id, TAG + key, str(value))
-
-
-def _record_failure(client, name: str, challenger, run_id: str, exc: BaseException) -> None:
-    """Best effort: mark the challenger as not promoted because the retrain failed."""
-    reason = f"{type(exc).__name__}: {exc}"[:4000]
-    try:
-        _tags(client, name, challenger.version, {"role": "challenger", "decision": "failed",
-                                                 "reason": reason})
-        client.set_tag(run_id, TAG + "decision", "failed")
-    except Exception:  # the store may be what failed; the alias is untouched either way
-        pass
-
-
-def _tags(client, name: str, version: str, tags: dict[str, Any]) -> None:
-    for key, value in tags.items():
-        client.set_model_version_tag(name, version, TAG + key, str(value))
+        promotion.tag_version(client, name, d.champion.version,
+                             {"role": "champion", **common, "decision": outcome})
+    promotion.tag_run(client, d.challenger.run_id, {"role": "challenger", **common})
 
 
 def _finite(value: Any) -> bool:

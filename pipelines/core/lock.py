@@ -10,7 +10,7 @@ Where: ``$RNNKIT_LOCK_DIR`` if set, else ``$XDG_CACHE_HOME/rnnkit/locks``
 (``~/.cache/rnnkit/locks``). One file per job and tracking store:
 ``retrain-<task>-<hash of the tracking URI>.lock``. A ``flock`` is local to one
 machine: two hosts retraining against one remote MLflow server are kept apart instead
-by the compare-and-set of the ``champion`` alias in ``pipelines.retrain``.
+by the compare-and-set of the ``champion`` alias (``pipelines.core.promotion``).
 """
 
 from __future__ import annotations

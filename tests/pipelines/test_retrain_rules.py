@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 from pipelines import schedule
 from pipelines.cli import app
 from pipelines.core import lock, tasks
-from pipelines.retrain import RetrainError, _judge, _move_alias, decide, improvement
+from pipelines.core.promotion import move_alias
+from pipelines.retrain import RetrainError, _judge, decide, improvement
 
 runner = CliRunner()
 
@@ -265,12 +266,12 @@ class _Registry:
 def test_alias_moves_only_if_it_still_points_where_it_did():
     registry = _Registry(champion=4)  # another host promoted version 4 meanwhile
     with pytest.raises(RetrainError, match="moved to version 4 while this retrain ran"):
-        _move_alias(registry, "rnnkit-forecast", _Version(3), _Version(5))
+        move_alias(registry, "rnnkit-forecast", _Version(3), _Version(5))
     assert registry.aliased == []
-    _move_alias(registry, "rnnkit-forecast", _Version(4), _Version(5))
+    move_alias(registry, "rnnkit-forecast", _Version(4), _Version(5))
     assert registry.aliased == [("champion", 5)]
     first = _Registry(champion=None)
-    _move_alias(first, "rnnkit-forecast", None, _Version(1))
+    move_alias(first, "rnnkit-forecast", None, _Version(1))
     assert first.aliased == [("champion", 1)]
 
 
