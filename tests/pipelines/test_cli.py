@@ -77,8 +77,6 @@ def test_unknown_and_unavailable_tasks():
     "args",
     [
         ["translate", "Hello."],
-        ["retrain", "forecast"],
-        ["schedule", "forecast", "--cron", "0 3 * * *"],
         ["study", "cells"],
     ],
 )
