@@ -79,7 +79,6 @@ def test_unknown_and_unavailable_tasks():
         ["translate", "Hello."],
         ["retrain", "forecast"],
         ["schedule", "forecast", "--cron", "0 3 * * *"],
-        ["study", "cells"],
     ],
 )
 def test_placeholders_exit_2(args):
