@@ -127,7 +127,9 @@ def _mean_std(values, underflow=False, sign=True):
     values = np.asarray(values, dtype="float64")
     finite = values[np.isfinite(values)]
     if not len(finite):
-        return "underflow (< -37)" if underflow else "n/a"
+        if underflow:
+            return "underflow (g_1 < 1e-37)"
+        return "inf" if np.isinf(values).any() else "NaN"
     fmt = "+.2f" if sign else ".3g"
     text = (f"{finite.mean():{fmt}} ± {finite.std():.2g}" if len(finite) > 1
             else f"{finite[0]:{fmt}}")
@@ -145,7 +147,7 @@ def clipping_table(runs, params):
         for _, g in part.groupby("seed"):
             loss = g.sort_values("step").loss.to_numpy()
             finals.append(np.mean(loss[-tail:]))
-            peaks.append(np.nanmax(g.update_norm))
+            peaks.append(g.update_norm.replace(np.nan, np.inf).max())
             nans += int(not np.all(np.isfinite(loss)))
         rows.append({"global_clipnorm": str(clip),
                      f"loss, mean of last {tail} steps": _mean_std(finals, sign=False),
