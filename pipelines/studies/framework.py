@@ -8,7 +8,8 @@
     smoke: {steps: [12], seeds: 1}
 
 ``run_study(name)`` loads it, calls ``pipelines.studies.<name>.run(params, echo)``, which
-returns a ``StudyOutput`` (tables, figures, raw data, metrics), and then
+returns a ``StudyOutput`` (tables, figures, raw data, metrics), and then (after the study,
+so that a study may run tasks, each in its own MLflow run)
 
 - writes ``experiments/results/<name>/README.md`` (every table, a link to every plot,
   stamped with the exact command, the git commit, the machine and the run time),
@@ -212,6 +213,19 @@ def run_study(name: str, smoke: bool = False, out_dir: str | Path | None = None,
     import matplotlib
 
     matplotlib.use("Agg")
+    # The study runs first and is logged after: a study may itself run tasks, each in
+    # its own MLflow run (pipelines.core.runner), and MLflow keeps one active run.
+    start = time.perf_counter()
+    output = module.run(params, say)
+    seconds = time.perf_counter() - start
+    text = render(name, description, params, smoke, output, seconds, commit, tree)
+    out.mkdir(parents=True, exist_ok=True)
+    for stem, fig in output.figures.items():
+        fig.savefig(out / f"{stem}.png", dpi=110, bbox_inches="tight")
+    for stem, frame in output.data.items():
+        frame.to_csv(out / f"{stem}.csv", index=False, float_format="%.6g")
+    (out / "README.md").write_text(text, encoding="utf-8")
+
     run = tracking.start_run(f"study-{name}", run_name=f"{name}{'-smoke' if smoke else ''}")
     say(f"[study {name}] MLflow run {run.run_id} in {tracking.experiment_name('study-' + name)}"
         f" at {tracking.tracking_uri()}")
@@ -219,16 +233,6 @@ def run_study(name: str, smoke: bool = False, out_dir: str | Path | None = None,
         tracking.set_tags({"study": name, "smoke": smoke, "git_commit": commit,
                            "git_tree": tree[:250], "keras_backend": tracking.keras_backend()})
         tracking.log_params(params)
-        start = time.perf_counter()
-        output = module.run(params, say)
-        seconds = time.perf_counter() - start
-        text = render(name, description, params, smoke, output, seconds, commit, tree)
-        out.mkdir(parents=True, exist_ok=True)
-        for stem, fig in output.figures.items():
-            fig.savefig(out / f"{stem}.png", dpi=110, bbox_inches="tight")
-        for stem, frame in output.data.items():
-            frame.to_csv(out / f"{stem}.csv", index=False, float_format="%.6g")
-        (out / "README.md").write_text(text, encoding="utf-8")
         tracking.log_metrics({**output.metrics, "duration_s/study": seconds})
         tracking.log_figures(output.figures)
         tracking.log_tables({t: markdown_table(f) for t, f in output.tables.items()})

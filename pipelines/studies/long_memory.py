@@ -44,6 +44,14 @@ def build_model(task, entry, units, params, steps=None):
                              recurrent(entry, units), head])
 
 
+def count_params(task, entry, units, params):
+    """Parameters of `build_model(task, entry, units)`, without building the model."""
+    layer = recurrent(entry, units)
+    layer.build((None, None, input_dim(task, params)))
+    width = 1 if task == "adding" else params["symbols"]
+    return layer.count_params() + (units + 1) * width
+
+
 def sizes(params):
     """(task, cell label) -> (units, parameter count), at the budget."""
     out = {}
@@ -51,20 +59,34 @@ def sizes(params):
         for entry in params["cells"]:
             out[task, entry["label"]] = units_for_budget(
                 entry, params["param_budget"],
-                lambda u, t=task, e=entry: build_model(t, e, u, params).count_params())
+                lambda u, t=task, e=entry: count_params(t, e, u, params))
     return out
 
 
-def train_and_score(task, entry, units, steps, seed, params):
-    keras.utils.set_random_seed(seed)
-    rng = np.random.default_rng(seed)
-    test_x, test_y = make_data(task, params["test_size"], steps, params,
-                               np.random.default_rng(10_000 + steps))
+def compiled_model(task, entry, units, steps, params):
+    """A model compiled once per (task, cell, T); `reset` re-initializes it per seed."""
     model = build_model(task, entry, units, params, steps)
     loss = "mse" if task == "adding" else "sparse_categorical_crossentropy"
     model.compile(optimizer=keras.optimizers.Adam(params["learning_rate"],
                                                   global_clipnorm=params["clipnorm"]),
                   loss=loss, jit_compile=params["jit_compile"])
+    return model
+
+
+def reset(model, task, entry, units, steps, seed, params):
+    """Fresh weights drawn with `seed` (as a new model would get) and a fresh Adam state,
+    so the compiled train step is reused instead of traced again for every seed."""
+    keras.utils.set_random_seed(seed)
+    model.set_weights(build_model(task, entry, units, params, steps).get_weights())
+    for variable in model.optimizer.variables:  # iteration count and moments
+        if variable.name != "learning_rate":
+            variable.assign(keras.ops.zeros(variable.shape, variable.dtype))
+
+
+def train_and_score(model, task, steps, seed, params):
+    rng = np.random.default_rng(seed)
+    test_x, test_y = make_data(task, params["test_size"], steps, params,
+                               np.random.default_rng(10_000 + steps))
     start = time.perf_counter()
     for _ in range(params["train_steps"]):
         x, y = make_data(task, params["batch"], steps, params, rng)
@@ -86,8 +108,10 @@ def grid(params, say):
             for entry in params["cells"]:
                 units, count = table[task, entry["label"]]
                 scores = []
+                model = compiled_model(task, entry, units, steps, params)
                 for seed in range(params["seeds"]):
-                    score, seconds = train_and_score(task, entry, units, steps, seed, params)
+                    reset(model, task, entry, units, steps, seed, params)
+                    score, seconds = train_and_score(model, task, steps, seed, params)
                     scores.append(score)
                     rows.append({"task": task, "T": steps, "cell": entry["label"],
                                  "units": units, "params": count, "seed": seed,

@@ -48,3 +48,24 @@ def test_long_memory_smoke_table_per_task(task_store, tmp_path):
     text = (out / "README.md").read_text(encoding="utf-8")
     assert "## Adding problem: test MSE" in text and "## Remember the first symbol" in text
     assert (out / "long_memory.png").exists()
+
+
+def test_reset_model_trains_like_a_fresh_one():
+    """Re-initializing a compiled model per seed equals building and compiling a new one."""
+    import keras
+
+    from pipelines.studies.long_memory import compiled_model, reset, train_and_score
+
+    _, params = load_params("long_memory", smoke=True)
+    entry = params["cells"][0]
+    reused = compiled_model("adding", entry, 5, 8, params)
+    reset(reused, "adding", entry, 5, 8, 0, params)
+    train_and_score(reused, "adding", 8, 0, params)  # train once: moments, iterations move
+    reset(reused, "adding", entry, 5, 8, 1, params)
+    keras.utils.set_random_seed(1)
+    fresh = compiled_model("adding", entry, 5, 8, params)
+    assert all(np.array_equal(a, b) for a, b in zip(reused.get_weights(), fresh.get_weights(),
+                                                    strict=True))
+    score_reused, _ = train_and_score(reused, "adding", 8, 1, params)
+    score_fresh, _ = train_and_score(fresh, "adding", 8, 1, params)
+    np.testing.assert_allclose(score_reused, score_fresh, rtol=1e-5)
