@@ -311,6 +311,11 @@ def ui(
 @app.command()
 def study(
     name: Annotated[str, typer.Argument(help="Study name (experiments/studies/NAME.yaml).")],
+    overrides: Annotated[
+        list[str] | None,
+        typer.Argument(help="Param overrides, e.g. seeds=1 'tasks=[adding]'.",
+                       show_default=False, metavar="KEY=VALUE"),
+    ] = None,
     smoke: Annotated[
         bool, typer.Option("--smoke", help="Seconds-long version, for tests.")
     ] = False,
@@ -333,11 +338,12 @@ def study(
     Examples:
       rnnkit study gradients
       rnnkit study long_memory --smoke --out /tmp/lm
+      rnnkit study long_memory seeds=1 'tasks=[adding]' --out /tmp/lm
     """
     with _user_errors(debug):
         from pipelines.studies import run_study
 
-        result = run_study(name, smoke=smoke, out_dir=out,
+        result = run_study(name, smoke=smoke, out_dir=out, overrides=overrides or [],
                            echo=lambda line: typer.echo(line, err=True))
         typer.echo(f"results: {result.out_dir / 'README.md'}")
         typer.echo(f"run_id: {result.run_id}")

@@ -26,9 +26,10 @@ import difflib
 import importlib
 import os
 import platform
+import shlex
 import subprocess
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,8 +84,10 @@ def available() -> list[str]:
     return [n for n in STUDIES if (STUDIES_DIR / f"{n}.yaml").is_file()]
 
 
-def load_params(name: str, smoke: bool = False) -> tuple[str, dict[str, Any]]:
-    """The study's description and params (with the smoke overlay when ``smoke``)."""
+def load_params(name: str, smoke: bool = False,
+                overrides: Sequence[str] = ()) -> tuple[str, dict[str, Any]]:
+    """The study's description and params: the smoke overlay when ``smoke``, then each
+    ``key=value`` override (a top-level param; the value is read as YAML)."""
     path = STUDIES_DIR / f"{name}.yaml"
     if name not in STUDIES or not path.is_file():
         known = available()
@@ -110,11 +113,23 @@ def load_params(name: str, smoke: bool = False) -> tuple[str, dict[str, Any]]:
         if extra:
             raise ConfigError(f"In {path}: smoke keys {extra} are not keys of 'params'.")
         params.update(overlay)
+    for item in overrides:
+        key, sep, text = item.partition("=")
+        key = key.strip()
+        if not sep or key not in params:
+            raise ConfigError(
+                f"Study override {item!r} must be KEY=VALUE with KEY one of the params of "
+                f"{path}: {', '.join(params)}.")
+        try:
+            params[key] = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"Study override {item!r}: the value is not YAML ({exc}).") from exc
     return " ".join(str(data.get("description", "")).split()), params
 
 
-def command_line(name: str, smoke: bool) -> str:
-    return f"rnnkit study {name}" + (" --smoke" if smoke else "")
+def command_line(name: str, smoke: bool, overrides: Sequence[str] = ()) -> str:
+    words = [f"rnnkit study {name}", *(shlex.quote(o) for o in overrides)]
+    return " ".join(words) + (" --smoke" if smoke else "")
 
 
 def git_state() -> tuple[str, str]:
@@ -160,7 +175,8 @@ def _machine() -> str:
 
 
 def render(name: str, description: str, params: Mapping[str, Any], smoke: bool,
-           output: StudyOutput, seconds: float, commit: str, tree: str) -> str:
+           output: StudyOutput, seconds: float, commit: str, tree: str,
+           overrides: Sequence[str] = ()) -> str:
     """The study's README.md."""
     when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
@@ -168,8 +184,7 @@ def render(name: str, description: str, params: Mapping[str, Any], smoke: bool,
         "",
         description,
         "",
-        f"- Command: `{command_line(name, smoke)}` (or `make study NAME={name}"
-        + (" ARGS=--smoke" if smoke else "") + "`)",
+        f"- Command: `{command_line(name, smoke, overrides)}`",
         f"- Commit: `{commit}` (working tree: {tree})",
         f"- Run: {when}, {seconds / 60:.1f} min wall clock; {_machine()}",
         f"- Config: `experiments/studies/{name}.yaml`"
@@ -196,14 +211,15 @@ def render(name: str, description: str, params: Mapping[str, Any], smoke: bool,
 
 
 def run_study(name: str, smoke: bool = False, out_dir: str | Path | None = None,
-              echo: Callable[[str], None] | None = None) -> StudyRun:
+              echo: Callable[[str], None] | None = None,
+              overrides: Sequence[str] = ()) -> StudyRun:
     """Run study ``name`` end to end: config, MLflow run, results folder.
 
     Raises:
         UnknownStudyError, ConfigError: before anything runs.
     """
     say = echo or (lambda _line: None)
-    description, params = load_params(name, smoke)
+    description, params = load_params(name, smoke, overrides)
     module = importlib.import_module(f"pipelines.studies.{name}")
     if out_dir is None:
         out_dir = RESULTS_DIR / "smoke" / name if smoke else RESULTS_DIR / name
@@ -218,7 +234,7 @@ def run_study(name: str, smoke: bool = False, out_dir: str | Path | None = None,
     start = time.perf_counter()
     output = module.run(params, say)
     seconds = time.perf_counter() - start
-    text = render(name, description, params, smoke, output, seconds, commit, tree)
+    text = render(name, description, params, smoke, output, seconds, commit, tree, overrides)
     out.mkdir(parents=True, exist_ok=True)
     for stem, fig in output.figures.items():
         fig.savefig(out / f"{stem}.png", dpi=110, bbox_inches="tight")

@@ -48,3 +48,13 @@ def test_readme_is_stamped_with_command_commit_and_tables():
     assert "1.0 min" in text and "seeds: 2" in text
     assert markdown_table(table) in text
     assert markdown_table(table).splitlines()[1] == "|---|---:|"
+
+
+def test_overrides_replace_params_and_reject_unknown_keys():
+    _, params = load_params("gradients", smoke=True, overrides=["seeds=1", "steps=[5, 7]"])
+    assert params["seeds"] == 1 and params["steps"] == [5, 7]
+    with pytest.raises(ConfigError, match="Study override 'sedes=1'.*seeds"):
+        load_params("gradients", overrides=["sedes=1"])
+    text = render("demo", "A demo.", {"seeds": 1}, False, StudyOutput(), 1.0, "abc", "clean",
+                  ["seeds=1", "tasks=[adding, chars]"])
+    assert "`rnnkit study demo seeds=1 'tasks=[adding, chars]'`" in text
