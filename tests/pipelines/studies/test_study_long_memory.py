@@ -58,12 +58,12 @@ def test_reset_model_trains_like_a_fresh_one():
 
     _, params = load_params("long_memory", smoke=True)
     entry = params["cells"][0]
-    reused = compiled_model("adding", entry, 5, 8, params)
-    reset(reused, "adding", entry, 5, 8, 0, params)
+    reused = compiled_model("adding", entry, 8, 8, params)
+    reset(reused, "adding", entry, 8, 8, 0, params)
     train_and_score(reused, "adding", 8, 0, params)  # train once: moments, iterations move
-    reset(reused, "adding", entry, 5, 8, 1, params)
+    reset(reused, "adding", entry, 8, 8, 1, params)
     keras.utils.set_random_seed(1)
-    fresh = compiled_model("adding", entry, 5, 8, params)
+    fresh = compiled_model("adding", entry, 8, 8, params)
     assert all(np.array_equal(a, b) for a, b in zip(reused.get_weights(), fresh.get_weights(),
                                                     strict=True))
     score_reused, _ = train_and_score(reused, "adding", 8, 1, params)
