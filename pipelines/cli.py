@@ -310,7 +310,9 @@ def ui(
 
 @app.command()
 def study(
-    name: Annotated[str, typer.Argument(help="Study name (experiments/studies/NAME.yaml).")],
+    name: Annotated[
+        str, typer.Argument(help="Study name (experiments/studies/NAME.yaml).", metavar="NAME")
+    ],
     overrides: Annotated[
         list[str] | None,
         typer.Argument(help="Param overrides, e.g. seeds=1 'tasks=[adding]'.",
