@@ -10,7 +10,7 @@ export RNNKIT_DATA_HOME ?= $(abspath ../shared/datasets)
 endif
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: install test test-tensorflow test-jax lint bench forecast ui clean
+.PHONY: install test test-tensorflow test-jax lint bench study forecast ui clean
 
 install: $(STAMP)
 
@@ -39,6 +39,11 @@ test-jax: install
 
 bench: install
 	$(BIN)/python experiments/bench_layers.py
+	$(BIN)/rnnkit study bench
+
+# One study, its results under experiments/results/$(NAME): make study NAME=gradients
+study: install
+	$(BIN)/rnnkit study $(NAME) $(ARGS)
 
 forecast: install
 	$(BIN)/rnnkit run forecast

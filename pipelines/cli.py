@@ -390,11 +390,45 @@ def ui(
 
 @app.command()
 def study(
-    name: Annotated[str, typer.Argument(help="Study name (experiments/<name>).")],
-    smoke: Annotated[bool, typer.Option("--smoke", help="Tiny version, for tests.")] = False,
+    name: Annotated[
+        str, typer.Argument(help="Study name (experiments/studies/NAME.yaml).", metavar="NAME")
+    ],
+    overrides: Annotated[
+        list[str] | None,
+        typer.Argument(help="Param overrides, e.g. seeds=1 'tasks=[adding]'.",
+                       show_default=False, metavar="KEY=VALUE"),
+    ] = None,
+    smoke: Annotated[
+        bool, typer.Option("--smoke", help="Seconds-long version, for tests.")
+    ] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Results folder; default experiments/results/NAME "
+                     "(smoke: experiments/results/smoke/NAME).", file_okay=False,
+                     show_default=False),
+    ] = None,
+    debug: DebugOption = False,
 ) -> None:
-    """(not yet available) Run a study: a grid of runs and its results table."""
-    _not_yet("study")
+    """Run a study: its grid of runs, one MLflow run, a results table and plots.
+
+    Writes README.md (tables, the command and the git commit), PNG plots and CSVs of
+    the raw numbers to the results folder, and logs them to the MLflow experiment
+    rnnkit-study-NAME. Studies: those with a config under experiments/studies/
+    (gradients, bench, long_memory, depth, cells_on_tasks).
+
+    \b
+    Examples:
+      rnnkit study gradients
+      rnnkit study long_memory --smoke --out /tmp/lm
+      rnnkit study long_memory seeds=1 'tasks=[adding]' --out /tmp/lm
+    """
+    with _user_errors(debug):
+        from pipelines.studies import run_study
+
+        result = run_study(name, smoke=smoke, out_dir=out, overrides=overrides or [],
+                           echo=lambda line: typer.echo(line, err=True))
+        typer.echo(f"results: {result.out_dir / 'README.md'}")
+        typer.echo(f"run_id: {result.run_id}")
 
 
 # --------------------------------------------------------------------------- helpers

@@ -123,5 +123,7 @@ def gradient_norms(model, x, y, *, layer=None, loss=None):
         return ops.mean(loss_fn(ops.convert_to_tensor(y), predictions))
 
     _, grads = _backend_value_and_grad()(loss_of, eps)
-    norms = np.sqrt(np.sum(np.square(ops.convert_to_numpy(grads)), axis=(0, 2)))
+    # in float64: squaring a float32 gradient below ~1e-19 would underflow to zero
+    grads = np.asarray(ops.convert_to_numpy(grads), dtype="float64")
+    norms = np.sqrt(np.sum(np.square(grads), axis=(0, 2)))
     return norms[::-1] if rnn.go_backwards else norms

@@ -77,7 +77,6 @@ def test_unknown_and_unavailable_tasks():
     "args",
     [
         ["translate", "Hello."],
-        ["study", "cells"],
     ],
 )
 def test_placeholders_exit_2(args):

@@ -1,0 +1,261 @@
+"""One study = one YAML config + one command; its results are regenerated, never typed.
+
+``experiments/studies/<name>.yaml`` holds a ``description``, the study's ``params`` and a
+``smoke`` overlay (the same keys, sized to run in seconds)::
+
+    description: Gradient norm through time, per cell.
+    params: {steps: [100, 400], seeds: 3}
+    smoke: {steps: [12], seeds: 1}
+
+``run_study(name)`` loads it, calls ``pipelines.studies.<name>.run(params, echo)``, which
+returns a ``StudyOutput`` (tables, figures, raw data, metrics), and then (after the study,
+so that a study may run tasks, each in its own MLflow run)
+
+- writes ``experiments/results/<name>/README.md`` (every table, a link to every plot,
+  stamped with the exact command, the git commit, the machine and the run time),
+  the PNG plots and the raw data as CSV: ``--smoke`` writes under
+  ``experiments/results/smoke/<name>/`` (git-ignored) unless ``out_dir`` is given;
+- logs the same to one MLflow run in the experiment ``rnnkit-study-<name>``: params,
+  metrics, figures, tables, the README and the data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import importlib
+import os
+import platform
+import shlex
+import subprocess
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pipelines.core import tracking
+from pipelines.core.errors import ConfigError, RnnkitUserError
+
+REPO = Path(__file__).resolve().parents[2]
+STUDIES_DIR = REPO / "experiments" / "studies"
+RESULTS_DIR = REPO / "experiments" / "results"
+STUDIES = ("gradients", "bench", "long_memory", "depth", "cells_on_tasks")
+
+
+class UnknownStudyError(RnnkitUserError):
+    """The study name has no config under experiments/studies/."""
+
+
+@dataclass
+class StudyOutput:
+    """What a study's ``run`` returns.
+
+    Attributes:
+        tables: title -> DataFrame of display strings (written as markdown tables).
+        figures: file stem -> matplotlib figure (written as ``<stem>.png``).
+        data: file stem -> DataFrame of raw numbers (written as ``<stem>.csv``).
+        metrics: flat name -> number, logged to MLflow.
+        notes: lines of set-up detail computed by the study (sizes, seeds ...).
+    """
+
+    tables: dict[str, Any] = field(default_factory=dict)
+    figures: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class StudyRun:
+    """The outcome of ``run_study``: where the results went and the MLflow run."""
+
+    name: str
+    out_dir: Path
+    run_id: str
+    seconds: float
+    output: StudyOutput
+
+
+def available() -> list[str]:
+    """Names of the studies that have a config and a module."""
+    return [n for n in STUDIES if (STUDIES_DIR / f"{n}.yaml").is_file()]
+
+
+def load_params(name: str, smoke: bool = False,
+                overrides: Sequence[str] = ()) -> tuple[str, dict[str, Any]]:
+    """The study's description and params: the smoke overlay when ``smoke``, then each
+    ``key=value`` override (a top-level param; the value is read as YAML)."""
+    path = STUDIES_DIR / f"{name}.yaml"
+    if name not in STUDIES or not path.is_file():
+        known = available()
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise UnknownStudyError(
+            f"Unknown study {name!r}.{hint} Available studies: {', '.join(known) or '(none)'}."
+        )
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"Study config {path} is not valid YAML: {exc}") from exc
+    unknown = set(data) - {"description", "params", "smoke"}
+    if unknown or not isinstance(data.get("params"), Mapping):
+        raise ConfigError(
+            f"Study config {path} must hold 'description', 'params' (a mapping) and "
+            f"'smoke'; found keys {sorted(data)}."
+        )
+    params = dict(data["params"])
+    if smoke:
+        overlay = data.get("smoke") or {}
+        extra = sorted(set(overlay) - set(params))
+        if extra:
+            raise ConfigError(f"In {path}: smoke keys {extra} are not keys of 'params'.")
+        params.update(overlay)
+    for item in overrides:
+        key, sep, text = item.partition("=")
+        key = key.strip()
+        if not sep or key not in params:
+            raise ConfigError(
+                f"Study override {item!r} must be KEY=VALUE with KEY one of the params of "
+                f"{path}: {', '.join(params)}.")
+        try:
+            params[key] = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"Study override {item!r}: the value is not YAML ({exc}).") from exc
+    return " ".join(str(data.get("description", "")).split()), params
+
+
+def command_line(name: str, smoke: bool, overrides: Sequence[str] = ()) -> str:
+    words = [f"rnnkit study {name}", *(shlex.quote(o) for o in overrides)]
+    return " ".join(words) + (" --smoke" if smoke else "")
+
+
+def git_state() -> tuple[str, str]:
+    """(commit, "clean" or the list of changed paths outside experiments/results)."""
+
+    def git(*args: str) -> str:
+        try:
+            out = subprocess.run(["git", "-C", str(REPO), *args], capture_output=True,
+                                 text=True, timeout=10, check=True)
+        except (OSError, subprocess.SubprocessError):
+            return ""
+        return out.stdout
+
+    commit = git("rev-parse", "HEAD").strip() or "unknown (not a git checkout)"
+    changed = [line[3:] for line in git("status", "--porcelain").splitlines()
+               if not line[3:].startswith("experiments/results/")]
+    return commit, ("clean" if not changed else "uncommitted changes in " + ", ".join(changed))
+
+
+def markdown_table(frame) -> str:
+    """A DataFrame (index ignored) as a GitHub markdown table; numbers right-aligned."""
+    header = [str(c) for c in frame.columns]
+    numeric = [frame[c].dtype.kind in "if" for c in frame.columns]
+    lines = ["| " + " | ".join(header) + " |",
+             "|" + "|".join("---:" if n else "---" for n in numeric) + "|"]
+    for row in frame.itertuples(index=False):
+        lines.append("| " + " | ".join(_cell(v) for v in row) + " |")
+    return "\n".join(lines)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _machine() -> str:
+    import keras
+
+    return (f"Keras {keras.__version__} on {keras.backend.backend()}, "
+            f"{os.cpu_count()} CPU cores ({platform.machine()}), "
+            f"Python {platform.python_version()}")
+
+
+def render(name: str, description: str, params: Mapping[str, Any], smoke: bool,
+           output: StudyOutput, seconds: float, commit: str, tree: str,
+           overrides: Sequence[str] = ()) -> str:
+    """The study's README.md."""
+    when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        f"# Study `{name}`" + (" (smoke)" if smoke else ""),
+        "",
+        description,
+        "",
+        f"- Command: `{command_line(name, smoke, overrides)}`",
+        f"- Commit: `{commit}` (working tree: {tree})",
+        f"- Run: {when}, {seconds / 60:.1f} min wall clock; {_machine()}",
+        f"- Config: `experiments/studies/{name}.yaml`"
+        + (", smoke overlay" if smoke else "") + "; resolved params:",
+        "",
+        "```yaml",
+        yaml.safe_dump(dict(params), sort_keys=False, default_flow_style=None,
+                       allow_unicode=True, width=100).strip(),
+        "```",
+        "",
+        "This file, the plots and the CSVs beside it are written by the command above; "
+        "do not edit them by hand.",
+    ]
+    if output.notes:
+        lines += ["", *[f"- {note}" for note in output.notes]]
+    for title, table in output.tables.items():
+        lines += ["", f"## {title}", "", markdown_table(table)]
+    if output.figures:
+        lines += ["", "## Plots", ""]
+        lines += [f"![{stem}]({stem}.png)" for stem in output.figures]
+    if output.data:
+        lines += ["", "Raw numbers: " + ", ".join(f"[{s}.csv]({s}.csv)" for s in output.data)]
+    return "\n".join(lines) + "\n"
+
+
+def run_study(name: str, smoke: bool = False, out_dir: str | Path | None = None,
+              echo: Callable[[str], None] | None = None,
+              overrides: Sequence[str] = ()) -> StudyRun:
+    """Run study ``name`` end to end: config, MLflow run, results folder.
+
+    Raises:
+        UnknownStudyError, ConfigError: before anything runs.
+    """
+    say = echo or (lambda _line: None)
+    description, params = load_params(name, smoke, overrides)
+    module = importlib.import_module(f"pipelines.studies.{name}")
+    if out_dir is None:
+        out_dir = RESULTS_DIR / "smoke" / name if smoke else RESULTS_DIR / name
+    out = Path(out_dir)
+    commit, tree = git_state()
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    # The study runs first and is logged after: a study may itself run tasks, each in
+    # its own MLflow run (pipelines.core.runner), and MLflow keeps one active run.
+    start = time.perf_counter()
+    output = module.run(params, say)
+    seconds = time.perf_counter() - start
+    text = render(name, description, params, smoke, output, seconds, commit, tree, overrides)
+    out.mkdir(parents=True, exist_ok=True)
+    for stem, fig in output.figures.items():
+        fig.savefig(out / f"{stem}.png", dpi=110, bbox_inches="tight")
+    for stem, frame in output.data.items():
+        frame.to_csv(out / f"{stem}.csv", index=False, float_format="%.6g")
+    (out / "README.md").write_text(text, encoding="utf-8")
+
+    run = tracking.start_run(f"study-{name}", run_name=f"{name}{'-smoke' if smoke else ''}")
+    say(f"[study {name}] MLflow run {run.run_id} in {tracking.experiment_name('study-' + name)}"
+        f" at {tracking.tracking_uri()}")
+    try:
+        tracking.set_tags({"study": name, "smoke": smoke, "git_commit": commit,
+                           "git_tree": tree[:250], "keras_backend": tracking.keras_backend()})
+        tracking.log_params(params)
+        tracking.log_metrics({**output.metrics, "duration_s/study": seconds})
+        tracking.log_figures(output.figures)
+        tracking.log_tables({t: markdown_table(f) for t, f in output.tables.items()})
+        tracking.log_path(out, artifact_path="results")
+    except BaseException:
+        tracking.end_run("FAILED")
+        raise
+    tracking.end_run("FINISHED")
+    say(f"[study {name}] done in {seconds:.1f} s; results in {out}")
+    return StudyRun(name, out, run.run_id, seconds, output)
