@@ -15,7 +15,7 @@ def build_model(cfg: ForecastConfig, lookback: int, num_features: int, horizon: 
     m = cfg.model
     kwargs = {}
     if m.cell == "stacked":
-        kwargs = {"num_layers": m.num_layers, "cell": m.stacked_cell}
+        kwargs = {"num_layers": m.num_layers, "inner_cell": m.stacked_cell}
     model = build_forecaster(
         lookback, num_features, horizon,
         cell=m.cell, units=m.units,

@@ -16,6 +16,12 @@ def _dts(units, **kwargs):
     return DeepTransitionRNN(units, shortcut=True, **kwargs)
 
 
+def _stacked(units, *, inner_cell="gru", **kwargs):
+    # `inner_cell` names the layers' cell where `cell` is taken (build_forecaster's
+    # and build_classifier's `cell` is the registry name, here "stacked")
+    return StackedRNN(units, cell=kwargs.pop("cell", inner_cell), **kwargs)
+
+
 # name -> factory(units, **kwargs) returning a layer with the keras.layers.RNN
 # sequence flags (return_sequences, return_state, go_backwards, stateful).
 _FACTORIES = {
@@ -28,7 +34,7 @@ _FACTORIES = {
     "dts": _dts,
     "lstm": keras.layers.LSTM,
     "gru": keras.layers.GRU,
-    "stacked": StackedRNN,
+    "stacked": _stacked,
 }
 
 RECURRENT_NAMES = tuple(_FACTORIES)
@@ -48,7 +54,8 @@ def build_recurrent(
         bidirectional: Wrap in `keras.layers.Bidirectional`.
         return_sequences: Return the whole output sequence.
         merge_mode: Bidirectional merge mode. Default `"concat"`.
-        **kwargs: Passed to the layer (e.g. `delays=(1, 8)`, `alpha=0.9`).
+        **kwargs: Passed to the layer (e.g. `delays=(1, 8)`, `alpha=0.9`;
+            `stacked` takes `num_layers` and `inner_cell`, the cell of its layers).
 
     Example:
 
