@@ -67,16 +67,18 @@ def test_bug_inside_a_stage_hints_debug(register_fake, mlflow_store):
     assert isinstance(invoke("--debug", "run", "fake").exception, StageError)
 
 
-def test_unknown_and_unavailable_tasks():
+def test_unknown_and_unavailable_tasks(monkeypatch):
+    from pipelines.core import tasks
+
+    monkeypatch.setitem(tasks.TASKS, "later", tasks.TaskInfo("later", "pipelines.later", ""))
     assert_user_error(invoke("run", "forcast"), 1, "Unknown task 'forcast'", "forecast")
-    assert_user_error(invoke("run", "translate"), 2, "'translate' is not yet available")
-    assert_user_error(invoke("predict", "translate", "hello"), 2, "not yet available")
+    assert_user_error(invoke("run", "later"), 2, "'later' is not yet available")
+    assert_user_error(invoke("predict", "later", "hello"), 2, "not yet available")
 
 
 @pytest.mark.parametrize(
     "args",
     [
-        ["translate", "Hello."],
         ["retrain", "forecast"],
         ["schedule", "forecast", "--cron", "0 3 * * *"],
         ["study", "cells"],
