@@ -96,6 +96,9 @@ class TrainConfig:
     Args:
         cosine_decay: Anneal the learning rate to zero over `epochs` (cosine).
         patience: Epochs without validation improvement before stopping.
+        time_budget_minutes: Stop after the epoch when one more would overrun this
+            much training time (`null`: no limit). With `cosine_decay` the learning
+            rate is already low in the last epochs, so a cut run ends well.
     """
 
     epochs: int = 6
@@ -103,6 +106,7 @@ class TrainConfig:
     learning_rate: float = 2e-3
     cosine_decay: bool = True
     patience: int = 2
+    time_budget_minutes: float | None = None
     seed: int = 42
 
 

@@ -58,6 +58,7 @@ def evaluate(cfg: TranslateConfig, trained: Trained, features: TranslateFeatures
         t = decoded[beam_name][source]
         figures[f"attention_{n}"] = plots.attention_heatmap(
             t.source_tokens, t.tokens, t.attention, f"{source}\n-> {t.text}")
+    table = sample_table(samples, decoded, dict(zip(sources, references, strict=True)))
     history = trained.history
     stats = features.stats
     extra = {f"{k}_{name}": v for name, m in metrics.items() for k, v in m.items()}
@@ -72,9 +73,9 @@ def evaluate(cfg: TranslateConfig, trained: Trained, features: TranslateFeatures
         baselines=baselines,
         dataset=features.dataset,
         figures=figures,
-        tables={"summary": summary(cfg, features, metrics, baselines, trained),
-                "samples": sample_table(samples, decoded, dict(zip(sources, references,
-                                                                    strict=True)))},
+        tables={"summary": summary(cfg, features, metrics, baselines, trained)
+                + "\nSample test translations:\n\n" + table,
+                "samples": table},
         artifacts={"codec": features.codec.to_dict()},
         throughput={
             "train_pairs_per_s": len(features.splits["train"]) * trained.epochs_run

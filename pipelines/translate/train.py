@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import keras
 
-from pipelines.core.training import Trained, fit
+from pipelines.core.training import Trained, fit, time_budget
 from pipelines.translate.config import TranslateConfig
 from pipelines.translate.featurize import TranslateFeatures
 from rnnkit.models.seq2seq import build_seq2seq, masked_sparse_crossentropy
@@ -31,5 +31,7 @@ def train(cfg: TranslateConfig, features: TranslateFeatures) -> Trained:
     batches = features.batches(cfg, "train", shuffle=True)
     model = build_model(cfg, len(features.codec.source), len(features.codec.target),
                         len(batches))
+    budget = cfg.train.time_budget_minutes
     return fit(model, batches, features.batches(cfg, "val"), epochs=cfg.train.epochs,
-               patience=cfg.train.patience, reduce_lr=False)
+               patience=cfg.train.patience, reduce_lr=False,
+               extra_callbacks=[time_budget(budget)] if budget else [])
