@@ -27,11 +27,14 @@ def assert_user_error(result, code: int, *parts: str) -> None:
         assert part in lines[-1], (part, result.stderr)
 
 
-def test_tasks_lists_planned_and_available(register_fake):
+def test_tasks_lists_planned_and_available(register_fake, monkeypatch):
+    from pipelines.core import tasks
+
     register_fake()
+    monkeypatch.setitem(tasks.TASKS, "later", tasks.TaskInfo("later", "pipelines.later", ""))
     result = invoke("tasks")
     assert result.exit_code == 0
-    assert "speech" in result.stdout and "not yet available" in result.stdout
+    assert "later      not yet available" in result.stdout and "speech" in result.stdout
     assert "fake" in result.stdout and "profiles: smoke, default, full" in result.stdout
 
 
