@@ -61,7 +61,8 @@ ModelOption = Annotated[
     str | None,
     typer.Option(
         "--model",
-        help="MLflow model URI; default: the task's registered model.",
+        help="MLflow model URI; default: models:/rnnkit-TASK@champion if that alias "
+        "exists, else the latest registered version.",
         show_default=False,
     ),
 ]
@@ -292,23 +293,102 @@ def retrain(
     overrides: OverridesArg = None,
     profile: ProfileOption = "default",
     min_improvement: Annotated[
-        float, typer.Option("--min-improvement", help="Relative gain the challenger needs.")
+        float,
+        typer.Option("--min-improvement",
+                     help="Relative gain on the primary metric the challenger needs, "
+                          "e.g. 0.02 for 2%; a tie never promotes."),
     ] = 0.0,
     report: ReportOption = None,
+    device: Annotated[Device, typer.Option("--device", help="Where to train.")] = Device.auto,
+    debug: DebugOption = False,
 ) -> None:
-    """(not yet available) Train a challenger; promote it to champion if it wins."""
-    _not_yet("retrain")
+    """Train a challenger; move the alias 'champion' to it only if it wins.
+
+    Ingests the current data, trains and registers a challenger (one MLflow run), scores
+    it and the current champion of rnnkit-TASK on the challenger's test split, and
+    promotes it only if it beats the champion on the task's primary metric (forecast:
+    mae; speech, sentiment: accuracy; translate: bleu) by at least --min-improvement.
+    The decision is tagged on both model versions and written under "retrain" in the
+    report. Exit 0 whether promoted or not; 1 on failure (the champion never moves);
+    3 when a retrain of TASK is already running.
+
+    \b
+    Examples:
+      rnnkit retrain forecast
+      rnnkit retrain forecast --profile smoke --min-improvement 0.02 --report r.json
+    """
+    with _user_errors(debug):
+        from pipelines.retrain import retrain as run_retrain
+        from pipelines.retrain import terminate_as_exit
+
+        with terminate_as_exit():
+            result = run_retrain(task, profile=profile, overrides=overrides or [],
+                                 min_improvement=min_improvement, report_path=report,
+                                 device=device.value,
+                                 echo=lambda line: typer.echo(line, err=True))
+        d = result.decision
+        typer.echo(f"{d.decision}: champion of rnnkit-{task} is version {d.champion_after} "
+                   f"(challenger: version {d.challenger.version}). {d.reason}")
+        typer.echo(f"run_id: {d.challenger.run_id}")
+        if result.report_path is not None:
+            typer.echo(f"report: {result.report_path}")
 
 
 @app.command()
 def schedule(
     task: Annotated[str, typer.Argument(help="Task name.", metavar="TASK")],
+    overrides: OverridesArg = None,
     cron: Annotated[str | None, typer.Option("--cron", help='e.g. "0 3 * * *".')] = None,
     print_only: Annotated[bool, typer.Option("--print", help="Only print the entry.")] = False,
     remove: Annotated[bool, typer.Option("--remove", help="Remove the schedule.")] = False,
+    profile: ProfileOption = "default",
+    min_improvement: Annotated[
+        float, typer.Option("--min-improvement", help="Passed to 'rnnkit retrain'.")
+    ] = 0.0,
+    log: Annotated[
+        Path | None,
+        typer.Option("--log", help="Append the job's output here; default "
+                     "~/.local/state/rnnkit/retrain-TASK.log.", dir_okay=False,
+                     show_default=False),
+    ] = None,
+    debug: DebugOption = False,
 ) -> None:
-    """(not yet available) Schedule 'rnnkit retrain TASK' with cron."""
-    _not_yet("schedule")
+    """Install (or --remove, or --print) a crontab entry running 'rnnkit retrain TASK'.
+
+    The entry runs this Python with this working directory and the current
+    MLFLOW_TRACKING_URI, RNNKIT_DATA_HOME, KERAS_BACKEND (and PYTHONPATH,
+    RNNKIT_LOCK_DIR when set), appending its output to --log. Re-installing replaces
+    the task's entry (found by its marker comment). The crontab command is
+    $RNNKIT_CRONTAB if set, else 'crontab'.
+
+    \b
+    Examples:
+      rnnkit schedule forecast --cron "0 3 * * *"
+      rnnkit schedule forecast --cron "30 2 * * 1-5" --profile smoke --print
+      rnnkit schedule forecast --remove
+    """
+    with _user_errors(debug):
+        from pipelines import schedule as sched
+
+        if remove:
+            if print_only or cron:
+                raise RnnkitUserError("--remove takes neither --cron nor --print.")
+            removed = sched.remove_entry(task)
+            typer.echo(f"removed the schedule of {task}" if removed
+                       else f"no schedule of {task} was installed")
+            return
+        if not cron:
+            raise RnnkitUserError('Give --cron "MIN HOUR DOM MON DOW", e.g. --cron "0 3 * * *".')
+        # an unknown task, profile or key fails now, not at 3 am
+        tasks.get_task(task).load_config(profile, overrides or [])
+        entry = sched.cron_entry(task, cron, profile=profile, overrides=overrides or [],
+                                 min_improvement=min_improvement, log=log)
+        if print_only:
+            typer.echo(entry)
+            return
+        sched.install_entry(task, entry)
+        typer.echo(entry)
+        typer.echo(f"installed: 'rnnkit retrain {task}' runs at \"{cron}\"", err=True)
 
 
 @app.command()

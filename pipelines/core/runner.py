@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,12 @@ from pipelines.core.types import STAGES, Report
 
 @dataclass
 class RunResult:
-    """What ``run_task`` returns: the run's id, the report dict and the stage outputs."""
+    """What ``run_task`` returns: the run's id, the report dict and the stage outputs.
+
+    ``stages`` holds each stage's return value by name (``ingest``: the task's Raw,
+    ``featurize``: its Features, ...), e.g. for ``pipelines.retrain`` to score another
+    model on the same test split.
+    """
 
     task: str
     run_id: str
@@ -32,6 +37,7 @@ class RunResult:
     report: dict[str, Any]
     outputs: Report
     report_path: Path | None = None
+    stages: dict[str, Any] = field(default_factory=dict)
 
 
 def run_task(
@@ -129,7 +135,7 @@ def run_task(
                 f"Run {run.run_id} finished, but the report could not be "
                 f"written to {report_file}: {exc}."
             ) from exc
-    return RunResult(task_name, run.run_id, profile, cfg, data, report, report_file)
+    return RunResult(task_name, run.run_id, profile, cfg, data, report, report_file, values)
 
 
 def _run_stage(

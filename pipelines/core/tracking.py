@@ -267,9 +267,27 @@ def log_keras_pyfunc(
         ))
 
 
+CHAMPION = "champion"  # the registry alias `rnnkit retrain` moves
+
+
+def champion_uri(task: str) -> str:
+    """``models:/rnnkit-<task>@champion``."""
+    return f"models:/{registered_model_name(task)}@{CHAMPION}"
+
+
+def default_model_uri(task: str) -> str:
+    """``models:/rnnkit-<task>@champion`` when that alias exists, else ``.../latest``."""
+    client = mlflow.MlflowClient(tracking_uri=tracking_uri())
+    try:
+        client.get_model_version_by_alias(registered_model_name(task), CHAMPION)
+    except Exception:  # no such model or alias (or no store: loading will say so)
+        return f"models:/{registered_model_name(task)}/latest"
+    return champion_uri(task)
+
+
 def load_task_model(task: str, uri: str | None = None):
-    """The pyfunc at `uri` (default: the latest `rnnkit-<task>`), or a clear user error."""
-    uri = uri or f"models:/{registered_model_name(task)}/latest"
+    """The pyfunc at `uri` (default: `default_model_uri`), or a clear user error."""
+    uri = uri or default_model_uri(task)
     try:
         return mlflow.pyfunc.load_model(uri)
     except Exception as exc:  # no such model, store unreachable

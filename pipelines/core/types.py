@@ -72,7 +72,10 @@ class TaskModule(Protocol):
     the four stages below. Optional: ``register(cfg, trained, features, report, run)``,
     called by the runner after logging, inside the run, to log and register the model
     (``run`` is a ``pipelines.core.tracking.ActiveRun``); ``predict(inputs, model_uri)
-    -> list[dict]`` for ``rnnkit predict``; ``DESCRIPTION`` and ``SOURCES`` for
+    -> list[dict]`` for ``rnnkit predict``; ``score_model(cfg, raw, features, model)
+    -> dict[str, float]`` for ``rnnkit retrain``: the task's report metrics of ``model``
+    (a loaded ``rnnkit-<task>`` pyfunc of any version) on the test split of this run's
+    ``features`` (see ``pipelines/retrain.py``); ``DESCRIPTION`` and ``SOURCES`` for
     ``rnnkit tasks``.
     """
 

@@ -35,12 +35,19 @@ def forecast_levels(model, features: ForecastFeatures, split="test", batch_size=
     return out
 
 
+def test_actuals(features: ForecastFeatures) -> tuple[np.ndarray, np.ndarray]:
+    """Targets of the test windows in original units `[windows, horizon]`, and the MASE
+    scale of each window's series `[windows]`."""
+    h, windows = features.preprocessor.horizon, features.windows["test"]
+    actual = np.stack([features.series[s].level[t + 1 : t + 1 + h] for s, t in windows.index])
+    return actual, np.array([features.naive_scale(s) for s in windows.index[:, 0]])
+
+
 def evaluate(cfg: ForecastConfig, trained: Trained, features: ForecastFeatures) -> Report:
     e, h = cfg.evaluate, features.preprocessor.horizon
     windows = features.windows["test"]
     sids, ends = windows.index[:, 0], windows.index[:, 1]
-    actual = np.stack([features.series[s].level[t + 1 : t + 1 + h] for s, t in windows.index])
-    scale = np.array([features.naive_scale(s) for s in sids])
+    actual, scale = test_actuals(features)
     last = np.array([features.series[s].level[t] for s, t in windows.index])
 
     forecasts = {"model": forecast_levels(trained.model, features)}

@@ -4,10 +4,11 @@ from pipelines.sentiment.config import SentimentConfig as Config
 from pipelines.sentiment.evaluate import evaluate
 from pipelines.sentiment.featurize import featurize
 from pipelines.sentiment.ingest import SOURCES, ingest
+from pipelines.sentiment.rescore import score_model
 from pipelines.sentiment.serving import predict, register
 from pipelines.sentiment.train import train
 
 DESCRIPTION = "Text classification (IMDB sentiment) with a recurrent classifier."
 
 __all__ = ["Config", "DESCRIPTION", "SOURCES", "evaluate", "featurize", "ingest", "predict",
-           "register", "train"]
+           "register", "score_model", "train"]

@@ -4,10 +4,11 @@ from pipelines.speech.config import SpeechConfig as Config
 from pipelines.speech.evaluate import evaluate
 from pipelines.speech.featurize import featurize
 from pipelines.speech.ingest import SOURCES, ingest
+from pipelines.speech.rescore import score_model
 from pipelines.speech.serving import predict, register
 from pipelines.speech.train import train
 
 DESCRIPTION = "Spoken-digit / speech-command recognition from log-mel spectrogram chunks."
 
 __all__ = ["Config", "DESCRIPTION", "SOURCES", "evaluate", "featurize", "ingest", "predict",
-           "register", "train"]
+           "register", "score_model", "train"]

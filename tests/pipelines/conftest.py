@@ -197,3 +197,26 @@ def task_store(tmp_path, monkeypatch):
     yield _make
     while mlflow.active_run() is not None:
         mlflow.end_run()
+
+
+FAKE_CRONTAB = """\
+#!/bin/sh
+# fake crontab: $1 is the file standing for the user's crontab, $2 is -l or -
+case "$2" in
+  -l) if [ -f "$1" ]; then cat "$1"; else echo "no crontab for tester" >&2; exit 1; fi ;;
+  -) cat > "$1" ;;
+  *) echo "fake crontab: unsupported $2" >&2; exit 2 ;;
+esac
+"""
+
+
+@pytest.fixture
+def fake_crontab(tmp_path, monkeypatch) -> Path:
+    """RNNKIT_CRONTAB -> a script keeping the user's crontab in a file; returns the file
+    (absent until the first write, like a user without a crontab)."""
+    script = tmp_path / "fake-crontab"
+    script.write_text(FAKE_CRONTAB)
+    script.chmod(0o755)
+    table = tmp_path / "crontab.txt"
+    monkeypatch.setenv("RNNKIT_CRONTAB", f"{script} {table}")
+    return table

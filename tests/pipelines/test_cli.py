@@ -82,8 +82,6 @@ def test_unknown_and_unavailable_tasks(monkeypatch):
 @pytest.mark.parametrize(
     "args",
     [
-        ["retrain", "forecast"],
-        ["schedule", "forecast", "--cron", "0 3 * * *"],
         ["study", "cells"],
     ],
 )
