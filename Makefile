@@ -10,7 +10,7 @@ export RNNKIT_DATA_HOME ?= $(abspath ../shared/datasets)
 endif
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: install test test-tensorflow test-jax lint bench study forecast ui clean
+.PHONY: install test test-tensorflow test-jax lint bench study forecast translate ui clean
 
 install: $(STAMP)
 
@@ -35,7 +35,8 @@ test-jax: install
 	  tests/pipelines/forecast/test_forecast_pipeline.py \
 	  tests/pipelines/speech/test_speech_pipeline.py \
 	  tests/pipelines/sentiment/test_sentiment_pipeline.py \
-	  -k "rnnkit or smoke_run or speech or sentiment"
+	  tests/pipelines/translate/test_translate_pipeline.py \
+	  -k "rnnkit or smoke_run or speech or sentiment or translate"
 
 bench: install
 	$(BIN)/python experiments/bench_layers.py
@@ -47,6 +48,12 @@ study: install
 
 forecast: install
 	$(BIN)/rnnkit run forecast
+
+# Train the default English -> Spanish model, then translate a few sentences with it.
+translate: install
+	$(BIN)/rnnkit run translate
+	$(BIN)/rnnkit translate "Where is the train station?" "Tom doesn't like cats." \
+	  "I have never been to Madrid." "Can you help me, please?" --beam 4
 
 # MLflow UI on 127.0.0.1 over the store `make forecast` writes to.
 ui: install

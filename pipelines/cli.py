@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import click
 import typer
@@ -226,12 +226,35 @@ def translate(
     text: Annotated[
         list[str] | None, typer.Argument(help="Sentences to translate.", show_default=False)
     ] = None,
-    input_file: InputFileOption = None,
-    beam: Annotated[int, typer.Option("--beam", help="Beam width.")] = 1,
+    input_file: Annotated[
+        Path | None,
+        typer.Option("--input-file", help="Read one sentence a line from this file.",
+                     show_default=False),
+    ] = None,
+    beam: Annotated[int, typer.Option("--beam", help="Beam width (1: greedy).")] = 1,
     model: ModelOption = None,
+    debug: DebugOption = False,
 ) -> None:
-    """(not yet available) Translate English to Spanish, one translation per line."""
-    _not_yet("translate")
+    """Translate sentences (English to Spanish by default), one translation per line.
+
+    Uses the registered rnnkit-translate model (or --model URI). An empty line gives an
+    empty line; a sentence longer than the model's limit is cut; each with a warning on
+    stderr, and the other sentences are translated all the same.
+
+    \b
+    Examples:
+      rnnkit translate "Where is the train station?"
+      rnnkit translate --input-file sentences.txt --beam 4
+    """
+    with _user_errors(debug):
+        from pipelines.translate.serving import read_sentences, translate_texts
+
+        items = list(text or []) + (read_sentences(input_file) if input_file else [])
+        translations, notes = translate_texts(items, model, beam)
+        for note in notes:
+            typer.echo(f"rnnkit: warning: {note}", err=True)
+        for line in translations:
+            typer.echo(line)
 
 
 @app.command()
@@ -460,11 +483,6 @@ def _explain(exc: Exception) -> tuple[str, int]:
             return f"Stage '{exc.stage}' of task '{exc.task}' failed{run}: {cause}", 1
         return f"{exc} Rerun with --debug for the traceback.", 1
     return (f"Unexpected {type(exc).__name__}: {exc}. Rerun with --debug for the traceback.", 1)
-
-
-def _not_yet(command: str) -> NoReturn:
-    typer.echo(f"rnnkit: error: 'rnnkit {command}' is not yet available.", err=True)
-    raise typer.Exit(2)
 
 
 def _read_inputs(path: Path | None) -> list[str]:

@@ -21,11 +21,33 @@ class Trained:
     best_epoch: int
 
 
+def time_budget(minutes: float):
+    """A Keras callback that ends training after the epoch when another epoch as long as
+    the longest so far would overrun `minutes` of wall time (for a run with a deadline)."""
+    import keras
+
+    class TimeBudget(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.start, self.longest, self.stopped_early = time.perf_counter(), 0.0, False
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch_start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            now = time.perf_counter()
+            self.longest = max(self.longest, now - self.epoch_start)
+            if now - self.start + self.longest > minutes * 60:
+                self.model.stop_training = self.stopped_early = True
+
+    return TimeBudget()
+
+
 def fit(model, train_data, val_data, *, epochs: int, patience: int, reduce_lr: bool = True,
-        metric_prefix: str = "") -> Trained:
+        metric_prefix: str = "", extra_callbacks=()) -> Trained:
     """`model.fit` with early stopping on `val_loss` (best weights restored), the learning
     rate halved after `patience // 2` stalled epochs when `reduce_lr`, per-epoch metrics
-    logged to the active MLflow run (under `metric_prefix`), and wall time measured."""
+    logged to the active MLflow run (under `metric_prefix`), and wall time measured.
+    `extra_callbacks` are added to these (e.g. `time_budget(25)`)."""
     import keras
 
     callbacks = [keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience,
@@ -34,6 +56,7 @@ def fit(model, train_data, val_data, *, epochs: int, patience: int, reduce_lr: b
         callbacks.append(keras.callbacks.ReduceLROnPlateau(
             monitor="val_loss", factor=0.5, patience=max(1, patience // 2)))
     callbacks.append(tracking.epoch_callback(prefix=metric_prefix))
+    callbacks += list(extra_callbacks)
     start = time.perf_counter()
     history = model.fit(
         train_data, validation_data=val_data, epochs=epochs, callbacks=callbacks,

@@ -49,7 +49,7 @@ def test_tensorflow_is_really_hidden(tmp_path):
 
 def test_every_task_imports_and_a_forecast_runs_on_jax_without_tensorflow(tmp_path):
     imports = ("import sys, rnnkit, pipelines.cli, pipelines.forecast, pipelines.speech, "
-               "pipelines.sentiment; assert 'tensorflow' not in sys.modules")
+               "pipelines.sentiment, pipelines.translate; assert 'tensorflow' not in sys.modules")
     done = run_without_tensorflow(tmp_path, "-c", imports)
     assert done.returncode == 0, done.stderr[-2000:]
     report = tmp_path / "report.json"

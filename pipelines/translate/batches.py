@@ -1,0 +1,38 @@
+"""Sentence-pair batches for teacher forcing, bucketed by length (`pipelines.core.bucketing`).
+
+```
+x = {"source": ids + pad, "target_in": <s> y_1 … y_n + pad}    y = y_1 … y_n </s> + pad
+```
+Padding is id 0 on both sides; the loss ignores it (`masked_sparse_crossentropy`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pipelines.core.bucketing import BucketedDataset, pad
+from pipelines.translate.text import END_ID, START_ID
+
+
+class PairDataset(BucketedDataset):
+    """Batches of ``({"source", "target_in"}, target_out)`` from ragged id sequences."""
+
+    def __init__(self, source_ids, target_ids, **kwargs):
+        self.source_ids = [np.asarray(s, dtype="int32") for s in source_ids]
+        self.target_ids = [np.asarray(t, dtype="int32") for t in target_ids]
+        self._lengths = np.array([[len(s), len(t) + 1] for s, t in
+                                  zip(self.source_ids, self.target_ids, strict=True)],
+                                 dtype="int64").reshape(-1, 2)
+        super().__init__(**kwargs)
+
+    def lengths(self) -> np.ndarray:
+        return self._lengths
+
+    def make_batch(self, rows, widths):
+        source_width, target_width = widths
+        source = pad([self.source_ids[r] for r in rows], source_width)
+        target_in = pad([np.concatenate([[START_ID], self.target_ids[r]]) for r in rows],
+                        target_width)
+        target_out = pad([np.concatenate([self.target_ids[r], [END_ID]]) for r in rows],
+                         target_width)
+        return {"source": source, "target_in": target_in}, target_out

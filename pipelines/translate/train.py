@@ -1,0 +1,37 @@
+"""train: the attention encoder-decoder on teacher-forced pairs, early-stopped on validation."""
+
+from __future__ import annotations
+
+import keras
+
+from pipelines.core.training import Trained, fit, time_budget
+from pipelines.translate.config import TranslateConfig
+from pipelines.translate.featurize import TranslateFeatures
+from rnnkit.models.seq2seq import build_seq2seq, masked_sparse_crossentropy
+
+
+def build_model(cfg: TranslateConfig, source_vocab: int, target_vocab: int,
+                steps_per_epoch: int = 1) -> keras.Model:
+    m, t = cfg.model, cfg.train
+    model = build_seq2seq(
+        source_vocab, target_vocab, embedding_dim=m.embedding_dim, cell=m.cell,
+        encoder_units=m.encoder_units, decoder_units=m.decoder_units,
+        attention_units=m.attention_units, output_units=m.output_units,
+        dropout=m.dropout, name="translator")
+    rate = t.learning_rate
+    if t.cosine_decay:  # anneal to zero over all epochs: the last steps refine, not jump
+        rate = keras.optimizers.schedules.CosineDecay(rate, t.epochs * steps_per_epoch)
+    # no clipnorm: with it (and a tanh before the output) the model sat at the unigram loss
+    model.compile(optimizer=keras.optimizers.Adam(rate), loss=masked_sparse_crossentropy)
+    return model
+
+
+def train(cfg: TranslateConfig, features: TranslateFeatures) -> Trained:
+    keras.utils.set_random_seed(cfg.train.seed)
+    batches = features.batches(cfg, "train", shuffle=True)
+    model = build_model(cfg, len(features.codec.source), len(features.codec.target),
+                        len(batches))
+    budget = cfg.train.time_budget_minutes
+    return fit(model, batches, features.batches(cfg, "val"), epochs=cfg.train.epochs,
+               patience=cfg.train.patience, reduce_lr=False,
+               extra_callbacks=[time_budget(budget)] if budget else [])
