@@ -19,6 +19,7 @@ def build_classifier(
     bidirectional=True,
     pooling="last",
     dropout=0.0,
+    embedding_dropout=0.0,
     name="classifier",
     **cell_kwargs,
 ):
@@ -43,6 +44,8 @@ def build_classifier(
         pooling: `last` (final state), `attention` (`AttentionPooling`), `mean`,
             `max` (`MaskedMaxPooling`) or `mean_max` (both, concatenated).
         dropout: Dropout before the softmax layer.
+        embedding_dropout: Share of embedding channels zeroed for a whole text
+            (`SpatialDropout1D`, training only; token input).
         **cell_kwargs: Passed to the recurrent layer.
 
     Example:
@@ -62,6 +65,8 @@ def build_classifier(
     if vocab_size is not None:
         inputs = keras.Input((None,), dtype="int32", name="tokens")
         x = keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=True)(inputs)
+        if embedding_dropout:
+            x = keras.layers.SpatialDropout1D(embedding_dropout)(x)
     else:
         inputs = keras.Input((None, input_dim), name="frames")
         x = keras.layers.Masking(0.0)(inputs)
