@@ -16,6 +16,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -157,7 +158,8 @@ def keras_backend() -> str:
 
 
 def epoch_callback(prefix: str = ""):
-    """A Keras callback logging each epoch's ``logs`` (loss, val_loss, ...) with step=epoch.
+    """A Keras callback logging each epoch's ``logs`` (loss, val_loss, ...) with step=epoch,
+    and its wall time as ``epoch_seconds`` (the first epoch includes compilation).
 
     It does nothing when no MLflow run is active, so a task's ``train`` stage can always
     add it and still be unit-tested without a tracking store. (``mlflow.keras.
@@ -166,9 +168,16 @@ def epoch_callback(prefix: str = ""):
     import keras  # imported here: only training needs it
 
     class EpochMetrics(keras.callbacks.Callback):
+        started = 0.0
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.started = time.perf_counter()
+
         def on_epoch_end(self, epoch, logs=None):
-            if logs and mlflow.active_run() is not None:
-                log_metrics({prefix + k: v for k, v in logs.items()}, step=epoch)
+            if mlflow.active_run() is not None:
+                seconds = {"epoch_seconds": time.perf_counter() - self.started}
+                log_metrics({prefix + k: v for k, v in {**(logs or {}), **seconds}.items()},
+                            step=epoch)
 
     return EpochMetrics()
 

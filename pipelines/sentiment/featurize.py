@@ -2,7 +2,7 @@
 
 The validation split is carved (stratified, seeded) from the training split; the
 vocabulary sees only the remaining training texts. Sequences stay ragged NumPy arrays
-until a ``BucketedDataset`` pads each batch.
+until a ``TokenBatches`` pads each batch.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipelines.sentiment.batches import BucketedDataset
+from pipelines.sentiment.batches import TokenBatches
 from pipelines.sentiment.config import SentimentConfig
 from pipelines.sentiment.ingest import SentimentRaw
 from pipelines.sentiment.text import UNK_ID, TextEncoder
@@ -45,10 +45,10 @@ class SentimentFeatures:
 
     def batches(self, cfg: SentimentConfig, split: str, shuffle: bool = False):
         s, f = self.splits[split], cfg.featurize
-        return BucketedDataset(s.ids, s.labels, batch_size=cfg.train.batch_size,
-                               shuffle=shuffle, seed=cfg.train.seed,
-                               bucket_batches=f.bucket_batches, pad_multiple=f.pad_multiple,
-                               word_dropout=cfg.train.word_dropout if shuffle else 0.0)
+        return TokenBatches(s.ids, s.labels, batch_size=cfg.train.batch_size,
+                            shuffle=shuffle, seed=cfg.train.seed,
+                            bucket_batches=f.bucket_batches, pad_multiple=f.pad_multiple,
+                            word_dropout=cfg.train.word_dropout if shuffle else 0.0)
 
 
 def carve_validation(labels: np.ndarray, fraction: float, seed: int) -> np.ndarray:

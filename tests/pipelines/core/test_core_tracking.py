@@ -30,6 +30,8 @@ def test_epoch_callback_logs_per_epoch_and_is_silent_without_a_run(mlflow_store)
     tracking.end_run()
     history = mlflow_store.get_metric_history(run.run_id, "val_loss")
     assert [m.step for m in history] == [0, 1, 2]
+    seconds = mlflow_store.get_metric_history(run.run_id, "epoch_seconds")
+    assert [m.step for m in seconds] == [0, 1, 2] and all(0 < m.value < 60 for m in seconds)
 
 
 def test_artifacts_paths_and_json(mlflow_store, tmp_path):

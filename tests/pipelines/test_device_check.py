@@ -1,0 +1,41 @@
+"""The device check runs each step as `rnnkit run`, reads epoch times back from MLflow
+and writes the markdown table (here on CPU, with a smoke forecast as its step)."""
+
+import json
+
+import pytest
+
+from experiments import device_check
+
+SMOKE = [*device_check.RUN, "forecast", "--profile", "smoke", "--device", "{device}",
+         "--report", "{work}/forecast_smoke.json"]
+
+
+@pytest.fixture
+def smoke_step(monkeypatch):
+    monkeypatch.setitem(device_check.STEPS, "forecast_smoke", SMOKE)
+    monkeypatch.setitem(device_check.STEPS, "broken", ["-c", "raise SystemExit(3)"])
+
+
+def test_device_check_times_steps_and_writes_the_table(task_store, smoke_step, tmp_path):
+    client = task_store("forecast")
+    reference = tmp_path / "cpu.json"
+    reference.write_text(json.dumps({"steps": [{"step": "forecast_smoke", "wall_s": 99.0,
+                                                "epoch_s": 0.5}]}))
+    out, figures = tmp_path / "gpu.md", tmp_path / "gpu.json"
+    code = device_check.main(["--data", str(tmp_path), "--device", "cpu", "--steps",
+                              "forecast_smoke,broken", "--out", str(out), "--json",
+                              str(figures), "--cpu-reference", str(reference)])
+    assert code == 1  # the broken step fails, the smoke step still ran
+    steps = {s["step"]: s for s in json.loads(figures.read_text())["steps"]}
+    smoke = steps["forecast_smoke"]
+    assert smoke["exit"] == 0 and steps["broken"]["exit"] == 3
+    run = client.search_runs([client.get_experiment_by_name("rnnkit-forecast").experiment_id])[0]
+    logged = [m.value for m in client.get_metric_history(run.info.run_id, "epoch_seconds")]
+    assert smoke["epochs"] == len(logged) == 2
+    assert smoke["epoch_s"] == round(logged[1], 2)
+    assert smoke["metrics"]["mae"] == pytest.approx(run.data.metrics["test_mae"])
+    row = next(line for line in out.read_text().splitlines() if line.startswith("| forecast_smoke"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[1] == "0" and cells[7] == "99.0" and cells[8] == "0.5"
+    assert cells[9] == f"{0.5 / smoke['epoch_s']:.1f}x"
