@@ -78,17 +78,21 @@ class ModelConfig:
         cell: `rnnkit.models.build_recurrent` name (`gru lstm simple elman leaky ...`).
         units: Hidden units of the recurrent layer (per direction).
         bidirectional: Read the text both ways.
-        pooling: `last` state, `attention` or `mean` over the (masked) outputs.
+        pooling: `last` state, or `attention`, `mean`, `max`, `mean_max` (mean and max
+            concatenated) over the (masked) outputs.
         embedding_dim: Size of the learned word vectors.
         dropout: Dropout before the softmax layer.
+        embedding_dropout: Share of embedding channels dropped for a whole text
+            (spatial dropout, training only).
     """
 
     cell: str = "gru"
     units: int = 64
     bidirectional: bool = True
-    pooling: Literal["last", "attention", "mean"] = "mean"
+    pooling: Literal["last", "attention", "mean", "max", "mean_max"] = "mean"
     embedding_dim: int = 128
     dropout: float = 0.3
+    embedding_dropout: float = 0.0
 
 
 @dataclass

@@ -53,6 +53,10 @@ class FeaturizeConfig:
         utterance_norm: `none`, `mean` (subtract each clip's mean per channel: removes
             microphone and voice colour) or `meanvar` (also divide by its std).
         max_frames: Longer clips are cut to this many frames.
+        cepstra: Keep the first this many DCT coefficients of each log-mel frame
+            (MFCCs: the spectral envelope without pitch harmonics); `None` keeps the
+            log-mels.
+        deltas: Append this many orders (0, 1, 2) of frame-to-frame deltas.
         augment_copies: Waveform-augmented versions precomputed per training clip; each
             epoch draws one version of every clip (the original included).
         speed_range: Speed perturbation factors `[low, high]` (changes tempo and pitch,
@@ -73,6 +77,8 @@ class FeaturizeConfig:
     trim_db: float | None = 30.0
     utterance_norm: Literal["none", "mean", "meanvar"] = "none"
     max_frames: int = 300
+    cepstra: int | None = None
+    deltas: int = 0
     augment_copies: int = 0
     speed_range: list[float] = field(default_factory=lambda: [0.8, 1.25])
     noise_snr_db: list[float] = field(default_factory=lambda: [15.0, 40.0])
@@ -83,6 +89,11 @@ class FeaturizeConfig:
     time_mask_fraction: float = 0.1
 
     def __post_init__(self):
+        if self.cepstra is not None and not 0 < self.cepstra <= self.n_mels:
+            raise ValueError(f"cepstra must be null or in 1..n_mels={self.n_mels}. "
+                             f"Received: cepstra={self.cepstra}")
+        if self.deltas not in (0, 1, 2):
+            raise ValueError(f"deltas must be 0, 1 or 2. Received: deltas={self.deltas}")
         if len(self.speed_range) != 2 or not 0 < self.speed_range[0] <= self.speed_range[1]:
             raise ValueError(f"speed_range must be [low, high] with 0 < low <= high. "
                              f"Received: speed_range={self.speed_range}")

@@ -67,7 +67,7 @@ def featurize(cfg: SpeechConfig, raw: SpeechRaw) -> SpeechFeatures:
         audio = template.trim(clip.audio)
         raw_frames = template.raw_logmel(audio, trimmed=True)
         pooled.append(np.concatenate([raw_frames.mean(axis=0), raw_frames.std(axis=0)]))
-        frames = [template.utterance(raw_frames)]
+        frames = [template.from_logmel(raw_frames)]
         if in_train[i]:
             frames += [template.logmel(perturb(audio, raw.sample_rate, f, rng), trimmed=True)
                        for _ in range(f.augment_copies)]

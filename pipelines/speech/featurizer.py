@@ -3,8 +3,15 @@
 Plain NumPy and librosa, so a raw wav becomes model input with no TensorFlow::
 
     waveform --trim silence--> log-mel [T, n_mels] (25 ms window, 10 ms hop)
+             --optional DCT: the first `cepstra` coefficients (MFCCs)-->
              --per-utterance mean (and std) removed-->
+             --optional deltas appended-->
              --per-channel (mean, std) fitted on the training split--> model frames
+
+Cepstra: `c_k = Σ_m log-mel_m cos(π k (m + ½) / M)` (orthonormal DCT-II), k < K: the
+smooth spectral envelope (vocal tract: what is said) without the fine pitch harmonics
+(who says it). Deltas (order 1, 2): `d_t = Σ_{n=1..2} n (c_{t+n} - c_{t-n}) / 10`,
+edge frames repeated, the frame-to-frame motion of each channel.
 
 An all-zero frame means padding to the model (it is masked), so a real frame that
 happens to be all zeros is nudged off zero.
@@ -35,6 +42,8 @@ class LogMelFeaturizer:
     trim_db: float | None = 30.0
     utterance_norm: str = "mean"
     max_frames: int = 300
+    cepstra: int | None = None
+    deltas: int = 0
     labels: list[str] = field(default_factory=list)
     mean: list[float] = field(default_factory=list)
     std: list[float] = field(default_factory=list)
@@ -46,8 +55,14 @@ class LogMelFeaturizer:
             sample_rate=f.sample_rate, n_mels=f.n_mels, win_length=win,
             hop_length=round(f.sample_rate * f.hop_ms / 1000),
             n_fft=1 << (win - 1).bit_length(), fmin=f.fmin, fmax=f.fmax, trim_db=f.trim_db,
-            utterance_norm=f.utterance_norm, max_frames=f.max_frames, labels=list(labels),
+            utterance_norm=f.utterance_norm, max_frames=f.max_frames, cepstra=f.cepstra,
+            deltas=f.deltas, labels=list(labels),
         )
+
+    @property
+    def n_features(self) -> int:
+        """Values per model frame (the RNN's input size)."""
+        return (self.cepstra or self.n_mels) * (1 + self.deltas)
 
     # --- waveform -> frames ----------------------------------------------------------
     def trim(self, audio: np.ndarray) -> np.ndarray:
@@ -61,8 +76,19 @@ class LogMelFeaturizer:
         return trimmed if len(trimmed) >= self.win_length else audio
 
     def logmel(self, audio: np.ndarray, trimmed: bool = False) -> np.ndarray:
-        """Utterance-normalised log-mel frames `[T, n_mels]` (no train statistics)."""
-        return self.utterance(self.raw_logmel(audio, trimmed))
+        """Frames `[T, n_features]` before train statistics: `from_logmel` of the
+        waveform's log-mel."""
+        return self.from_logmel(self.raw_logmel(audio, trimmed))
+
+    def from_logmel(self, raw: np.ndarray) -> np.ndarray:
+        """Raw log-mel `[T, n_mels]` -> (cepstra) -> utterance norm -> (+ deltas)."""
+        frames = self.utterance(cepstrum(raw, self.cepstra) if self.cepstra else raw)
+        if self.deltas:
+            orders = [frames]
+            for _ in range(self.deltas):
+                orders.append(delta(orders[-1]))
+            frames = np.concatenate(orders, axis=1)
+        return frames.astype("float32")
 
     def raw_logmel(self, audio: np.ndarray, trimmed: bool = False) -> np.ndarray:
         """Log-mel frames `[T, n_mels]` as computed, before any normalisation."""
@@ -117,3 +143,23 @@ class LogMelFeaturizer:
     @classmethod
     def load(cls, path: str | Path) -> LogMelFeaturizer:
         return cls(**json.loads(Path(path).read_text()))
+
+
+def cepstrum(log_mel: np.ndarray, count: int) -> np.ndarray:
+    """The first `count` orthonormal DCT-II coefficients of each frame `[T, n_mels]`."""
+    n_mels = log_mel.shape[1]
+    if not 0 < count <= n_mels:
+        raise ValueError(f"cepstra must be in 1..n_mels={n_mels}. Received: cepstra={count}")
+    k, m = np.arange(count)[:, None], np.arange(n_mels)[None, :]
+    basis = np.sqrt(2.0 / n_mels) * np.cos(np.pi * k * (m + 0.5) / n_mels)
+    basis[0] /= np.sqrt(2.0)
+    return (log_mel @ basis.T).astype("float32")
+
+
+def delta(frames: np.ndarray, width: int = 2) -> np.ndarray:
+    """Regression slope over ±`width` frames, edge frames repeated: `[T, C]` -> `[T, C]`."""
+    padded = np.pad(frames, ((width, width), (0, 0)), mode="edge")
+    steps = len(frames)
+    num = sum(n * (padded[width + n : width + n + steps] - padded[width - n : width - n + steps])
+              for n in range(1, width + 1))
+    return (num / (2 * sum(n * n for n in range(1, width + 1)))).astype("float32")

@@ -24,9 +24,9 @@ class Trained:
         return sum(f.seconds for f in self.folds.values())
 
 
-def build_model(cfg: SpeechConfig, num_classes: int) -> keras.Model:
+def build_model(cfg: SpeechConfig, num_classes: int, input_dim: int) -> keras.Model:
     m = cfg.model
-    model = build_classifier(num_classes, input_dim=cfg.featurize.n_mels, cell=m.cell,
+    model = build_classifier(num_classes, input_dim=input_dim, cell=m.cell,
                              units=m.units, bidirectional=m.bidirectional, pooling=m.pooling,
                              dropout=m.dropout)
     model.compile(optimizer=keras.optimizers.Adam(cfg.train.learning_rate),
@@ -46,7 +46,7 @@ def train(cfg: SpeechConfig, features: SpeechFeatures) -> Trained:
                             featurizer=featurizer)
         val = FrameDataset([[features.versions[i][0]] for i in fold.val], features.y[fold.val],
                            t.batch_size, featurizer=featurizer)
-        model = build_model(cfg, len(features.labels))
+        model = build_model(cfg, len(features.labels), featurizer.n_features)
         if several:
             print(f"fold {fold.name}: {len(fold.train)} train, {len(fold.val)} val, "
                   f"{len(fold.test)} test clips", file=sys.stderr)

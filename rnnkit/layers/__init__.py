@@ -6,7 +6,7 @@ from rnnkit.layers.deep_transition import DeepTransitionCell, DeepTransitionRNN
 from rnnkit.layers.elman import Elman, ElmanCell
 from rnnkit.layers.leaky import LeakyCell, LeakyRNN
 from rnnkit.layers.multiscale import MultiScaleCell, MultiScaleRNN
-from rnnkit.layers.pooling import AttentionPooling
+from rnnkit.layers.pooling import AttentionPooling, MaskedMaxPooling
 from rnnkit.layers.skip_delay import SkipDelayCell, SkipDelayRNN
 from rnnkit.layers.stacked import StackedRNN
 
@@ -20,6 +20,7 @@ __all__ = [
     "ElmanCell",
     "LeakyCell",
     "LeakyRNN",
+    "MaskedMaxPooling",
     "MultiScaleCell",
     "MultiScaleRNN",
     "SkipDelayCell",

@@ -1,4 +1,4 @@
-"""Attention pooling: a learned, masked weighted average over time."""
+"""Masked pooling over time: attention (a learned weighted average) and max."""
 
 import keras
 from keras import initializers, ops
@@ -74,3 +74,51 @@ class AttentionPooling(keras.layers.Layer):
         config = {"units": self.units,
                   "kernel_initializer": initializers.serialize(self.kernel_initializer)}
         return {**super().get_config(), **config}
+
+
+@keras.saving.register_keras_serializable(package="rnnkit")
+class MaskedMaxPooling(keras.layers.Layer):
+    """Summarise a sequence `[B, T, D] -> [B, D]` by its largest value per feature,
+    over the steps the mask keeps.
+
+    ```
+    c_d = max_{t : m_t = 1} h_{t,d}        (c_d = 0 when every step is masked)
+    ```
+    `keras.layers.GlobalMaxPooling1D` ignores the mask, so padding (whose outputs an
+    RNN carries over from the last real step, or sets to zero) could win the max; here
+    it never does. Max pooling keeps the strongest evidence wherever it sits in the
+    sequence (one decisive phrase in a long review), where a mean dilutes it.
+
+    Call arguments:
+        inputs: `[B, T, D]`.
+        mask: Optional boolean `[B, T]` (taken from the previous layer).
+
+    Example:
+
+    ```python
+    h = keras.layers.GRU(32, return_sequences=True)(keras.Input((None, 8)))
+    c = MaskedMaxPooling()(h)  # output shape (None, 32)
+    ```
+
+    Reference:
+        Collobert et al., "Natural language processing (almost) from scratch",
+        JMLR 2011, section 3.3.2 (max over time).
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs, mask=None):
+        if mask is None:
+            return ops.max(inputs, axis=1)
+        keep = ops.expand_dims(ops.cast(mask, "bool"), -1)
+        lowest = ops.full_like(inputs, _masked_fill_value(inputs.dtype))
+        best = ops.max(ops.where(keep, inputs, lowest), axis=1)
+        return ops.where(ops.any(keep, axis=1), best, ops.zeros_like(best))
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], input_shape[-1])

@@ -2,10 +2,10 @@
 
 import keras
 
-from rnnkit.layers import AttentionPooling
+from rnnkit.layers import AttentionPooling, MaskedMaxPooling
 from rnnkit.models.registry import build_recurrent
 
-POOLINGS = ("last", "attention", "mean")
+POOLINGS = ("last", "attention", "mean", "max", "mean_max")
 
 
 def build_classifier(
@@ -19,6 +19,7 @@ def build_classifier(
     bidirectional=True,
     pooling="last",
     dropout=0.0,
+    embedding_dropout=0.0,
     name="classifier",
     **cell_kwargs,
 ):
@@ -27,7 +28,8 @@ def build_classifier(
     ```
     x_t = E[w_t]  (tokens, vocab_size given)  |  x_t = features (input_dim given)
     h_1 … h_T = RNN(x_1 … x_T)                         (any registry cell)
-    c = h_T | Σ_t a_t h_t (attention) | mean_t h_t      (pooling)
+    c = h_T | Σ_t a_t h_t (attention) | mean_t h_t | max_t h_t
+        | [mean_t h_t ; max_t h_t] (mean_max)          (pooling over unmasked t)
     p(y | x) = softmax(V c + b)
     ```
     Padding is token id 0 (token input) or an all-zero frame (feature input); it
@@ -39,8 +41,11 @@ def build_classifier(
         vocab_size: Vocabulary size including padding id 0, for token sequences.
         embedding_dim: Embedding size (token input).
         cell, units, bidirectional: see `rnnkit.models.build_recurrent`.
-        pooling: `last` (final state), `attention` (`AttentionPooling`) or `mean`.
+        pooling: `last` (final state), `attention` (`AttentionPooling`), `mean`,
+            `max` (`MaskedMaxPooling`) or `mean_max` (both, concatenated).
         dropout: Dropout before the softmax layer.
+        embedding_dropout: Share of embedding channels zeroed for a whole text
+            (`SpatialDropout1D`, training only; token input).
         **cell_kwargs: Passed to the recurrent layer.
 
     Example:
@@ -60,6 +65,8 @@ def build_classifier(
     if vocab_size is not None:
         inputs = keras.Input((None,), dtype="int32", name="tokens")
         x = keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=True)(inputs)
+        if embedding_dropout:
+            x = keras.layers.SpatialDropout1D(embedding_dropout)(x)
     else:
         inputs = keras.Input((None, input_dim), name="frames")
         x = keras.layers.Masking(0.0)(inputs)
@@ -70,6 +77,11 @@ def build_classifier(
         h = AttentionPooling(units)(h)
     elif pooling == "mean":
         h = keras.layers.GlobalAveragePooling1D()(h)
+    elif pooling == "max":
+        h = MaskedMaxPooling()(h)
+    elif pooling == "mean_max":
+        h = keras.layers.Concatenate()([keras.layers.GlobalAveragePooling1D()(h),
+                                        MaskedMaxPooling()(h)])
     if dropout:
         h = keras.layers.Dropout(dropout)(h)
     outputs = keras.layers.Dense(num_classes, activation="softmax", name="probabilities")(h)

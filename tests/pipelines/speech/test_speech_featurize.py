@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from pipelines.core.config import build_config
+from pipelines.core.errors import ConfigError
 from pipelines.speech.augment import perturb, spec_augment
 from pipelines.speech.config import FeaturizeConfig
 from pipelines.speech.dataset import PAD_MULTIPLE, FrameDataset
@@ -88,3 +89,40 @@ def test_featurize_fits_each_fold_on_its_training_clips(wav_folder, tiny_cfg):
         assert all(len(features.versions[i]) == 3 for i in fold.train)
     assert features.labels == ["high", "low"]
     assert features.featurizers["ann"].labels == ["high", "low"]
+
+
+def test_cepstra_are_the_orthonormal_dct_of_each_log_mel_frame():
+    from scipy.fft import dct
+
+    from pipelines.speech.featurizer import cepstrum
+
+    log_mel = np.random.default_rng(0).normal(size=(7, 20)).astype("float32")
+    np.testing.assert_allclose(cepstrum(log_mel, 13),
+                               dct(log_mel.astype("float64"), type=2, norm="ortho")[:, :13],
+                               atol=1e-5)
+    with pytest.raises(ValueError, match="cepstra=21"):
+        cepstrum(log_mel, 21)
+
+
+def test_deltas_are_the_regression_slope_with_edges_repeated():
+    from pipelines.speech.featurizer import delta
+
+    ramp = np.stack([np.arange(8.0), np.full(8, 3.0)], axis=1)  # channel 0: slope 1
+    d = delta(ramp)
+    np.testing.assert_allclose(d[2:-2, 0], 1.0)
+    np.testing.assert_allclose(d[:, 1], 0.0)
+    # frame 0 sees frames (0, 0, 0, 1, 2): (1 * (1 - 0) + 2 * (2 - 0)) / 10
+    assert d[0, 0] == pytest.approx(0.5)
+
+
+def test_cepstral_featurizer_with_deltas_gives_its_declared_width(tmp_path):
+    featurizer = LogMelFeaturizer.from_config(build_config(FeaturizeConfig, {
+        "cepstra": 13, "deltas": 2, "utterance_norm": "meanvar", "trim_db": None}), ["a"])
+    frames = featurizer.logmel(tone(0.5))
+    assert featurizer.n_features == 39 and frames.shape == (51, 39)
+    np.testing.assert_allclose(frames[:, :13].std(axis=0), 1.0, atol=1e-3)  # meanvar
+    featurizer.fit([frames])
+    loaded = LogMelFeaturizer.load(featurizer.save(tmp_path / "f.json"))
+    np.testing.assert_array_equal(loaded.transform(tone(0.3)), featurizer.transform(tone(0.3)))
+    with pytest.raises(ConfigError, match="deltas=3"):
+        build_config(FeaturizeConfig, {"deltas": 3})

@@ -87,3 +87,12 @@ def test_smoke_run_on_fsdd_logs_a_model_that_predicts_like_the_cli(tmp_path, spe
                                    list(want["probabilities"].values()), rtol=1e-5)
     empty = CliRunner().invoke(app, ["predict", "speech", "--model", uri])
     assert empty.exit_code == 1 and "No inputs" in empty.stderr
+
+
+@pytest.mark.parametrize("profile", ["smoke", "default", "full", "speaker"])
+def test_speech_profiles_load(profile):
+    from pipelines.core import tasks
+
+    cfg = tasks.get_task("speech").load_config(profile, ["featurize.cepstra=13"])
+    assert cfg.featurize.cepstra == 13
+    assert cfg.data.split == ("speaker" if profile == "speaker" else "official")

@@ -24,7 +24,7 @@ def test_classify_takes_paths_or_audio_and_gives_probabilities(wav_folder, tiny_
     cfg = tiny_cfg(f"folder:{wav_folder}")
     features = featurize(cfg, ingest(cfg))
     featurizer = features.featurizers["official"]
-    model = build_model(cfg, len(features.labels))
+    model = build_model(cfg, len(features.labels), featurizer.n_features)
     wav = next((wav_folder / "low").glob("*.wav"))
     import soundfile
 

@@ -36,6 +36,7 @@ OTHERS = {
     "DeepOutput": lambda **kw: L.DeepOutput(2, hidden_units=(6,), **kw),
     "BahdanauAttention": lambda **kw: L.BahdanauAttention(6, **kw),
     "AttentionPooling": lambda **kw: L.AttentionPooling(6, **kw),
+    "MaskedMaxPooling": lambda **kw: L.MaskedMaxPooling(**kw),
 }
 ALL = {**RECURRENT, **CELLS, **OTHERS}
 BASE_KEYS = {"name", "trainable", "dtype"}
@@ -68,7 +69,8 @@ def test_init_parameters_match_config_keys(name):
 
 
 @pytest.mark.parametrize("name", sorted({**RECURRENT, "DeepOutput": None,
-                                         "AttentionPooling": None}))
+                                         "AttentionPooling": None,
+                                         "MaskedMaxPooling": None}))
 def test_save_and_load_give_identical_outputs(name, tmp_path):
     model = sequence_model(ALL[name]())
     x = data()

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from layer_testing import weights_of
-from rnnkit.layers import AttentionPooling
+from rnnkit.layers import AttentionPooling, MaskedMaxPooling
 
 
 @pytest.mark.parametrize("masked", [False, True])
@@ -30,3 +30,25 @@ def test_matches_additive_self_attention(masked):
 def test_bad_units():
     with pytest.raises(ValueError, match="units=0"):
         AttentionPooling(0)
+
+
+@pytest.mark.parametrize("masked", [False, True])
+def test_max_pooling_matches_numpy_max_over_kept_steps(masked):
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(3, 6, 4)).astype("float32")
+    mask = np.ones((3, 6), bool)
+    if masked:
+        mask[0, 4:] = False
+        mask[2, :2] = False
+        x[0, 4:] = 100.0  # padding larger than every real value must not win
+    out = np.asarray(MaskedMaxPooling()(x, mask=mask if masked else None))
+    expected = np.where(mask[..., None], x, -np.inf).max(axis=1)
+    np.testing.assert_array_equal(out, expected)
+
+
+def test_max_pooling_of_an_all_masked_row_is_zero():
+    x = np.random.default_rng(2).normal(size=(2, 5, 3)).astype("float32")
+    mask = np.array([[False] * 5, [True] * 5])
+    out = np.asarray(MaskedMaxPooling()(x, mask=mask))
+    np.testing.assert_array_equal(out[0], np.zeros(3, "float32"))
+    np.testing.assert_array_equal(out[1], x[1].max(axis=0))
