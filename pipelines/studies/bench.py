@@ -193,7 +193,7 @@ def speech_pipeline(params):
 
 
 def sentiment_pipeline(params):
-    from pipelines.sentiment.batches import pad
+    from pipelines.core.bucketing import pad
     from pipelines.sentiment.ingest import IMDB_FILE, IMDB_SOURCE
     from pipelines.sentiment.text import TextEncoder
     from rnnkit.models import build_classifier
@@ -213,7 +213,7 @@ def sentiment_pipeline(params):
     length = int(np.median([len(i) for i in ids]))
     rng = np.random.default_rng(0)
     chosen = [i for i in ids if len(i) >= length][:batch]
-    x = pad([c[:length] for c in chosen], f.pad_multiple)
+    x = pad([c[:length] for c in chosen], pad_multiple=f.pad_multiple)
     y = rng.integers(0, 2, size=len(x))
     model = build_classifier(2, vocab_size=encoder.vocab_size,
                              embedding_dim=cfg.model.embedding_dim, cell=cfg.model.cell,
