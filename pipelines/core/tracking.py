@@ -227,6 +227,22 @@ def is_finite(value: Any) -> bool:
     return _is_number(value) and math.isfinite(float(value))
 
 
+def pyfunc_texts(model_input, column: str = "text") -> list:
+    """The strings a text pyfunc was given: a DataFrame's ``column`` (else its first
+    column), a Series or array, one string, or any iterable of strings."""
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(model_input, pd.DataFrame):
+        name = column if column in model_input else model_input.columns[0]
+        return model_input[name].tolist()
+    if isinstance(model_input, pd.Series | np.ndarray):
+        return list(model_input.tolist())
+    if isinstance(model_input, str):
+        return [model_input]
+    return list(model_input)
+
+
 def log_keras_pyfunc(
     run: ActiveRun,
     entry_point: Path,

@@ -47,17 +47,6 @@ def as_records(texts, frame: pd.DataFrame, labels: list[str]) -> list[dict]:
             for text, (_, row) in zip(texts, frame.iterrows(), strict=True)]
 
 
-def _texts_of(model_input) -> list:
-    if isinstance(model_input, pd.DataFrame):
-        column = TEXT_COLUMN if TEXT_COLUMN in model_input else model_input.columns[0]
-        return model_input[column].tolist()
-    if isinstance(model_input, pd.Series | np.ndarray):
-        return list(model_input.tolist())
-    if isinstance(model_input, str):
-        return [model_input]
-    return list(model_input)
-
-
 class SentimentModel(mlflow.pyfunc.PythonModel):
     """pyfunc: a DataFrame with a ``text`` column (or a list of texts) in."""
 
@@ -68,7 +57,7 @@ class SentimentModel(mlflow.pyfunc.PythonModel):
         self.encoder = TextEncoder.load(context.artifacts["text_encoder"])
 
     def predict(self, context, model_input: pd.DataFrame, params: dict | None = None):
-        return classify(self.model, self.encoder, _texts_of(model_input))
+        return classify(self.model, self.encoder, tracking.pyfunc_texts(model_input, TEXT_COLUMN))
 
 
 def register(cfg, trained, features, report, run):

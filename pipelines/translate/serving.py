@@ -6,7 +6,6 @@ import warnings
 from pathlib import Path
 
 import mlflow
-import numpy as np
 import pandas as pd
 
 from pipelines.core import tracking
@@ -15,17 +14,6 @@ from pipelines.translate.translator import TranslationWarning, Translator
 
 TEXT_COLUMN, OUTPUT_COLUMN = "text", "translation"
 EXAMPLE = ["Where is the train station?", "Tom doesn't like cats."]
-
-
-def _texts_of(model_input) -> list:
-    if isinstance(model_input, pd.DataFrame):
-        column = TEXT_COLUMN if TEXT_COLUMN in model_input else model_input.columns[0]
-        return model_input[column].tolist()
-    if isinstance(model_input, pd.Series | np.ndarray):
-        return list(model_input.tolist())
-    if isinstance(model_input, str):
-        return [model_input]
-    return list(model_input)
 
 
 class TranslateModel(mlflow.pyfunc.PythonModel):
@@ -38,7 +26,7 @@ class TranslateModel(mlflow.pyfunc.PythonModel):
 
     def predict(self, context, model_input, params: dict | None = None):
         beam = int((params or {}).get("beam", 1))
-        texts = _texts_of(model_input)
+        texts = tracking.pyfunc_texts(model_input, TEXT_COLUMN)
         return pd.DataFrame({OUTPUT_COLUMN: self.translator.translate(texts, beam)})
 
 
