@@ -28,15 +28,20 @@ def scores(hypotheses: list[str], references: list[str]) -> dict[str, float]:
             "chrf": float(sacrebleu.corpus_chrf(hypotheses, [references]).score)}
 
 
+def scored_pairs(cfg: TranslateConfig, features: TranslateFeatures) -> tuple[list[str], list[str]]:
+    """The test pairs scored (all, or ``evaluate.max_test`` drawn with the run's seed):
+    raw sources and their references."""
+    test, limit = features.splits["test"], cfg.evaluate.max_test
+    rows = np.arange(len(test))
+    if limit is not None and limit < len(test):
+        rows = np.sort(np.random.default_rng(cfg.train.seed).choice(len(test), limit,
+                                                                    replace=False))
+    return [test.sources[i] for i in rows], [test.targets[i] for i in rows]
+
+
 def evaluate(cfg: TranslateConfig, trained: Trained, features: TranslateFeatures) -> Report:
     e = cfg.evaluate
-    test = features.splits["test"]
-    rows = np.arange(len(test))
-    if e.max_test is not None and e.max_test < len(test):
-        rows = np.sort(np.random.default_rng(cfg.train.seed).choice(len(test), e.max_test,
-                                                                    replace=False))
-    sources = [test.sources[i] for i in rows]
-    references = [test.targets[i] for i in rows]
+    sources, references = scored_pairs(cfg, features)
     distinct = list(dict.fromkeys(sources))
     translator = Translator(trained.model, features.codec, e.batch_size, e.length_alpha)
     decoded, seconds = {}, {}
