@@ -44,8 +44,8 @@ class FeaturizeConfig:
         pad_multiple: Batch lengths are rounded up to a multiple of this.
     """
 
-    source_vocab_size: int = 8000
-    target_vocab_size: int = 10000
+    source_vocab_size: int = 6000
+    target_vocab_size: int = 8000
     min_count: int = 1
     max_source_length: int = 40
     max_target_length: int = 40
@@ -85,7 +85,7 @@ class ModelConfig:
     decoder_units: int = 256
     attention_units: int = 128
     embedding_dim: int = 128
-    output_units: int | None = 256
+    output_units: int | None = 128
     dropout: float = 0.0
 
 
