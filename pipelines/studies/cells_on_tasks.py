@@ -1,11 +1,12 @@
 """Study `cells_on_tasks`: every registry cell on each applied task, through the task's own
 pipeline (`pipelines.core.runner.run_task`, one MLflow run per task and cell, in the
 task's experiment `rnnkit-<task>`), with `model.cell=<cell>` as the only change to the
-task's profile.
+task's profile (and the study's per-task overrides, the same for every cell).
 
 Reported per (task, cell): the primary test metric (forecast MAE in the target's
-units; speech and sentiment accuracy), the best baseline on that metric, the model's
-parameter count and its training time (the `train` stage, seconds).
+units; speech and sentiment accuracy; translate BLEU of beam search), the best
+baseline on that metric, the model's parameter count and its training time (the
+`train` stage, seconds).
 """
 
 from __future__ import annotations

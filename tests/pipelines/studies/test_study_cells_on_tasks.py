@@ -11,7 +11,7 @@ from rnnkit.models import RECURRENT_NAMES
 def test_full_config_lists_every_registry_cell_and_task():
     _, params = load_params("cells_on_tasks")
     assert set(params["cells"]) == set(RECURRENT_NAMES)
-    assert set(params["tasks"]) == {"forecast", "speech", "sentiment"}
+    assert set(params["tasks"]) == {"forecast", "speech", "sentiment", "translate"}
 
 
 def test_cells_on_tasks_smoke_runs_the_task_per_cell(task_store, tmp_path):
