@@ -1,7 +1,13 @@
-"""Models built from rnnkit layers: the registry and task models."""
+"""Models built from rnnkit layers: the registry and task models.
+
+Importing this package registers every rnnkit serializable, so a saved `.keras` file of
+any of these models loads after `import rnnkit.models`.
+"""
 
 from rnnkit.models.classifier import build_classifier
 from rnnkit.models.forecaster import build_forecaster
 from rnnkit.models.registry import RECURRENT_NAMES, build_recurrent
+from rnnkit.models.seq2seq import Seq2SeqInference, build_seq2seq, masked_sparse_crossentropy
 
-__all__ = ["RECURRENT_NAMES", "build_classifier", "build_forecaster", "build_recurrent"]
+__all__ = ["RECURRENT_NAMES", "Seq2SeqInference", "build_classifier", "build_forecaster",
+           "build_recurrent", "build_seq2seq", "masked_sparse_crossentropy"]

@@ -31,6 +31,7 @@ FAST = ["--profile", "smoke", "evaluate.statistical=none"]
 WORSE = ["train.epochs=1", "model.units=2", "train.learning_rate=2e-5"]
 
 runner = CliRunner()
+pytestmark = pytest.mark.xdist_group("mlflow_server")  # one server, one worker (make test)
 
 
 def _free_port() -> int:

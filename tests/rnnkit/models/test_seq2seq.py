@@ -1,10 +1,6 @@
 """The attention encoder-decoder: step decoding equals teacher forcing, masking, save/load,
-the masked loss against NumPy, and a `.keras` file reloading on the other backend."""
-
-import os
-import subprocess
-import sys
-import textwrap
+the masked loss against NumPy (its `.keras` file reloads on the other backend in
+test_cross_backend.py)."""
 
 import keras
 import numpy as np
@@ -86,27 +82,3 @@ def test_a_model_learns_to_copy():
     history = model.fit({"source": source, "target_in": target_in}, target_out, epochs=30,
                         batch_size=64, verbose=0)
     assert history.history["loss"][-1] < 0.2 * np.log(8)  # unigram: ~log 8 nats
-
-
-RELOAD = textwrap.dedent("""
-    import sys, numpy as np, keras
-    import rnnkit.models.seq2seq  # registers the rnnkit serializables
-    folder = sys.argv[1]
-    model = keras.models.load_model(f"{folder}/seq2seq.keras")
-    inputs = {"source": np.load(f"{folder}/source.npy"),
-              "target_in": np.load(f"{folder}/target_in.npy")}
-    np.save(f"{folder}/other.npy", model.predict(inputs, verbose=0))
-""")
-
-
-def test_reloads_on_the_other_backend(tmp_path):
-    other = {"tensorflow": "jax", "jax": "tensorflow"}[keras.backend.backend()]
-    model = small("gru", output_units=6)
-    model.save(tmp_path / "seq2seq.keras")
-    np.save(tmp_path / "source.npy", SOURCE)
-    np.save(tmp_path / "target_in.npy", TARGET_IN)
-    env = {**os.environ, "KERAS_BACKEND": other, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    subprocess.run([sys.executable, "-c", RELOAD, str(tmp_path)], env=env, check=True,
-                   capture_output=True, timeout=600)
-    expected = model.predict({"source": SOURCE, "target_in": TARGET_IN}, verbose=0)
-    np.testing.assert_allclose(np.load(tmp_path / "other.npy"), expected, atol=1e-5)
