@@ -128,7 +128,10 @@ def load_params(name: str, smoke: bool = False,
 
 
 def command_line(name: str, smoke: bool, overrides: Sequence[str] = ()) -> str:
-    words = [f"rnnkit study {name}", *(shlex.quote(o) for o in overrides)]
+    """The command that reproduces the study, with ``KERAS_BACKEND`` unless TensorFlow."""
+    backend = tracking.keras_backend()
+    words = ([] if backend == "tensorflow" else [f"KERAS_BACKEND={backend}"])
+    words += [f"rnnkit study {name}", *(shlex.quote(o) for o in overrides)]
     return " ".join(words) + (" --smoke" if smoke else "")
 
 

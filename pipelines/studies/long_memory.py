@@ -10,6 +10,9 @@ Every cell gets the same parameter budget: its units are chosen so that the whol
 seed) is trained from scratch with Adam (global gradient norm clipped) on fresh random
 batches for a fixed number of steps, then scored on a fixed test set of `test_size`
 sequences. Reported: mean ± std over seeds.
+
+The training budget is per task (`training: {task: {train_steps, batch, learning_rate}}`):
+the same for every cell and every T of a task, so the comparison stays at equal steps.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import keras
 import numpy as np
 import pandas as pd
 
+from pipelines.core.errors import ConfigError
 from pipelines.studies.cells import recurrent, units_for_budget
 from pipelines.studies.framework import StudyOutput
 from pipelines.studies.synthetic import ADDING_MEAN_BASELINE_MSE, adding_problem, first_symbol
@@ -63,11 +67,20 @@ def sizes(params):
     return out
 
 
+def training(task, params):
+    """The task's budget: {"train_steps", "batch", "learning_rate"}."""
+    budget = params["training"].get(task, {})
+    missing = [k for k in ("train_steps", "batch", "learning_rate") if k not in budget]
+    if missing:
+        raise ConfigError(f"long_memory: training.{task} lacks {', '.join(missing)}.")
+    return budget
+
+
 def compiled_model(task, entry, units, steps, params):
     """A model compiled once per (task, cell, T); `reset` re-initializes it per seed."""
     model = build_model(task, entry, units, params, steps)
     loss = "mse" if task == "adding" else "sparse_categorical_crossentropy"
-    model.compile(optimizer=keras.optimizers.Adam(params["learning_rate"],
+    model.compile(optimizer=keras.optimizers.Adam(training(task, params)["learning_rate"],
                                                   global_clipnorm=params["clipnorm"]),
                   loss=loss, jit_compile=params["jit_compile"])
     return model
@@ -87,9 +100,10 @@ def train_and_score(model, task, steps, seed, params):
     rng = np.random.default_rng(seed)
     test_x, test_y = make_data(task, params["test_size"], steps, params,
                                np.random.default_rng(10_000 + steps))
+    budget = training(task, params)
     start = time.perf_counter()
-    for _ in range(params["train_steps"]):
-        x, y = make_data(task, params["batch"], steps, params, rng)
+    for _ in range(budget["train_steps"]):
+        x, y = make_data(task, budget["batch"], steps, params, rng)
         model.train_on_batch(x, y)
     seconds = time.perf_counter() - start
     predictions = keras.ops.convert_to_numpy(model(test_x, training=False))
@@ -158,8 +172,10 @@ def plot(frame, params):
         ax.set_xlabel("sequence length T")
         ax.grid(alpha=0.3)
     axes[0][0].legend(fontsize=7)
-    fig.suptitle(f"{params['param_budget']}-parameter models, {params['train_steps']} Adam "
-                 f"steps of batch {params['batch']}, mean ± std over {params['seeds']} seeds")
+    fig.suptitle(f"{params['param_budget']}-parameter models, mean ± std over "
+                 f"{params['seeds']} seeds\n" + "; ".join(
+                     f"{task}: {b['train_steps']} Adam steps of batch {b['batch']}"
+                     for task, b in ((t, training(t, params)) for t in params["tasks"])))
     return fig
 
 
@@ -169,10 +185,12 @@ def run(params, say):
     notes = [
         f"Every model has about {params['param_budget']} parameters (RNN + Dense head; the "
         "units and exact counts are in the tables).",
-        f"Training: Adam lr {params['learning_rate']}, global gradient norm clipped to "
-        f"{params['clipnorm']}, {params['train_steps']} steps of {params['batch']} fresh random "
-        f"sequences (jit_compile={params['jit_compile']}); test: {params['test_size']} other "
-        f"sequences per T; seeds 0…{params['seeds'] - 1} (initialization and data).",
+        *(f"Training, {task}: Adam lr {b['learning_rate']}, global gradient norm clipped to "
+          f"{params['clipnorm']}, {b['train_steps']} steps of {b['batch']} fresh random "
+          f"sequences (jit_compile={params['jit_compile']})."
+          for task, b in ((t, training(t, params)) for t in params["tasks"])),
+        f"Test: {params['test_size']} other sequences per T; seeds 0…{params['seeds'] - 1} "
+        "(initialization and data).",
         f"Adding problem: test MSE (predicting 1 always scores {ADDING_MEAN_BASELINE_MSE:.3f}). "
         f"First symbol: test accuracy over K = {params['symbols']} symbols (chance "
         f"{1 / params['symbols']:.3f}).",

@@ -58,3 +58,10 @@ def test_overrides_replace_params_and_reject_unknown_keys():
     text = render("demo", "A demo.", {"seeds": 1}, False, StudyOutput(), 1.0, "abc", "clean",
                   ["seeds=1", "tasks=[adding, chars]"])
     assert "`rnnkit study demo seeds=1 'tasks=[adding, chars]'`" in text
+
+
+def test_command_names_the_backend_when_it_is_not_tensorflow(monkeypatch):
+    assert framework.command_line("demo", False) == "rnnkit study demo"
+    monkeypatch.setattr(framework.tracking, "keras_backend", lambda: "jax")
+    assert framework.command_line("demo", True, ["seeds=1"]) == (
+        "KERAS_BACKEND=jax rnnkit study demo seeds=1 --smoke")

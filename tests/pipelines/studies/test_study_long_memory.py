@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from pipelines.studies import load_params, run_study
 from pipelines.studies.long_memory import build_model, sizes
@@ -69,3 +70,13 @@ def test_reset_model_trains_like_a_fresh_one():
     score_reused, _ = train_and_score(reused, "adding", 8, 1, params)
     score_fresh, _ = train_and_score(fresh, "adding", 8, 1, params)
     np.testing.assert_allclose(score_reused, score_fresh, rtol=1e-5)
+
+
+def test_training_budget_is_per_task_and_checked():
+    from pipelines.core.errors import ConfigError
+    from pipelines.studies.long_memory import training
+
+    _, params = load_params("long_memory")
+    assert set(params["training"]) == set(params["tasks"])
+    with pytest.raises(ConfigError, match="training.adding lacks batch"):
+        training("adding", {"training": {"adding": {"train_steps": 1, "learning_rate": 0.1}}})
