@@ -69,8 +69,10 @@ def run(params, say):
                 say(f"  {task_name:<10s} {cell:<11s} FAILED: {exc}")
                 continue
             r = rows[-1]
+            baseline = ("no baseline" if r["best_baseline"] is None
+                        else f"{r['best_baseline']} {r['baseline_score']:.4f}")
             say(f"  {task_name:<10s} {cell:<11s} {r['metric']} {r['score']:.4f} "
-                f"({r['best_baseline']} {r['baseline_score']}) {r['params']} params "
+                f"({baseline}) {r['params']} params "
                 f"{r['train_s']:.0f} s")
     frame = pd.DataFrame(rows)
     tables = {}

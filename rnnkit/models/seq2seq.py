@@ -62,7 +62,11 @@ def masked_sparse_crossentropy(y_true, logits):
 
 
 def state_sizes(rnn_layer):
-    """The flat list of state sizes of a recurrent layer's cell (ints only)."""
+    """The flat list of state sizes of a recurrent layer's cell (ints only); a
+    `StackedRNN`'s are its layers' states, layer by layer."""
+    layers = getattr(rnn_layer, "recurrent_layers", None)
+    if layers is not None:
+        return [s for layer in layers for s in state_sizes(layer)]
     size = rnn_layer.cell.state_size
     sizes = [size] if isinstance(size, int) else list(size)
     if not all(isinstance(s, int) for s in sizes):

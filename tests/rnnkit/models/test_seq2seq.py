@@ -23,9 +23,12 @@ def log_softmax(x):
     return x - np.log(np.exp(x).sum(-1, keepdims=True))
 
 
-@pytest.mark.parametrize(("cell", "output_units"), [("gru", None), ("lstm", 6), ("leaky", 6)])
-def test_step_decoding_equals_teacher_forcing(cell, output_units):
-    model = small(cell, output_units=output_units)
+@pytest.mark.parametrize(("cell", "output_units", "cell_kwargs"), [
+    ("gru", None, {}), ("lstm", 6, {}), ("leaky", 6, {}),
+    ("stacked", 6, {"inner_cell": "lstm"}),  # 2 layers x (h, c): four decoder states
+])
+def test_step_decoding_equals_teacher_forcing(cell, output_units, cell_kwargs):
+    model = small(cell, output_units=output_units, **cell_kwargs)
     inputs = {"source": SOURCE, "target_in": TARGET_IN}
     full = log_softmax(np.asarray(model.predict(inputs, verbose=0), "float64"))
     inference = Seq2SeqInference(model)
