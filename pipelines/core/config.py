@@ -50,6 +50,27 @@ class _Mismatch(Exception):
 # --------------------------------------------------------------------------- public API
 
 
+def require_at_least(section: Any, minimum: float, *names: str) -> None:
+    """Raise ``ValueError`` unless every field ``names`` of ``section`` is >= ``minimum``
+    (for a task's ``__post_init__``; ``build_config`` turns it into a ``ConfigError``)."""
+    for name in names:
+        if getattr(section, name) < minimum:
+            raise ValueError(f"{name} must be at least {minimum}. "
+                             f"Received: {getattr(section, name)}")
+
+
+def require_between(section: Any, low: float, high: float, *names: str,
+                    closed: bool = False) -> None:
+    """Raise ``ValueError`` unless every field ``names`` lies in (low, high), or in
+    [low, high] when ``closed``."""
+    for name in names:
+        value = getattr(section, name)
+        inside = low <= value <= high if closed else low < value < high
+        if not inside:
+            bounds = f"[{low}, {high}]" if closed else f"({low}, {high})"
+            raise ValueError(f"{name} must be in {bounds}. Received: {value}")
+
+
 def load_config(
     config_cls: type[T],
     path: str | Path,

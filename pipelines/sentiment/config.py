@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from pipelines.core.config import require_at_least, require_between
+
 
 @dataclass
 class DataConfig:
@@ -61,13 +63,9 @@ class FeaturizeConfig:
     pad_multiple: int = 16
 
     def __post_init__(self):
-        if self.vocab_size < 3:
-            raise ValueError(f"vocab_size must be at least 3. Received: {self.vocab_size}")
-        if not 0.0 <= self.head_fraction <= 1.0:
-            raise ValueError(f"head_fraction must be in [0, 1]. Received: {self.head_fraction}")
-        for name in ("val_fraction", "test_fraction"):
-            if not 0.0 < getattr(self, name) < 1.0:
-                raise ValueError(f"{name} must be in (0, 1). Received: {getattr(self, name)}")
+        require_at_least(self, 3, "vocab_size")
+        require_between(self, 0, 1, "head_fraction", closed=True)
+        require_between(self, 0, 1, "val_fraction", "test_fraction")
 
 
 @dataclass

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pipelines.core.config import require_at_least, require_between
+
 
 @dataclass
 class DataConfig:
@@ -55,12 +57,8 @@ class FeaturizeConfig:
     pad_multiple: int = 4
 
     def __post_init__(self):
-        for name in ("source_vocab_size", "target_vocab_size"):
-            if getattr(self, name) < 5:
-                raise ValueError(f"{name} must be at least 5. Received: {getattr(self, name)}")
-        for name in ("test_fraction", "val_fraction"):
-            if not 0.0 < getattr(self, name) < 0.5:
-                raise ValueError(f"{name} must be in (0, 0.5). Received: {getattr(self, name)}")
+        require_at_least(self, 5, "source_vocab_size", "target_vocab_size")
+        require_between(self, 0, 0.5, "test_fraction", "val_fraction")
 
 
 @dataclass
@@ -131,8 +129,7 @@ class EvaluateConfig:
     max_test: int | None = None
 
     def __post_init__(self):
-        if self.beam < 1:
-            raise ValueError(f"beam must be at least 1. Received: {self.beam}")
+        require_at_least(self, 1, "beam")
 
 
 @dataclass

@@ -220,3 +220,29 @@ def fake_crontab(tmp_path, monkeypatch) -> Path:
     table = tmp_path / "crontab.txt"
     monkeypatch.setenv("RNNKIT_CRONTAB", f"{script} {table}")
     return table
+
+
+@pytest.fixture
+def run_keeping_model(tmp_path, monkeypatch):
+    """Call as `run_keeping_model(task, profile="smoke")`: `run_task` with a report, the
+    trained model and the features the train stage saw kept; returns
+    `(result, report, trained, features)`."""
+    import importlib
+    import json
+
+    from pipelines.core.runner import run_task
+
+    def _run(task, profile="smoke"):
+        module, kept = importlib.import_module(f"pipelines.{task}"), {}
+        train = module.train
+
+        def keep_train(cfg, features):  # the runner calls the task's stages by attribute
+            kept["trained"], kept["features"] = train(cfg, features), features
+            return kept["trained"]
+
+        monkeypatch.setattr(module, "train", keep_train)
+        report_path = tmp_path / "report.json"
+        result = run_task(task, profile, report_path=report_path)
+        return result, json.loads(report_path.read_text()), kept["trained"], kept["features"]
+
+    return _run

@@ -15,7 +15,7 @@ import mlflow
 import numpy as np
 import pandas as pd
 import pytest
-import soundfile
+from audio_testing import write_speaker_folder
 
 from pipelines.core import tracking
 from pipelines.core.runner import run_task
@@ -56,17 +56,8 @@ def translate_data(root):
             "featurize.val_fraction=0.1", "train.epochs=2"]
 
 
-def speech_data(root, rate=8000):
-    for label, hz in (("low", 300.0), ("high", 1200.0)):
-        for s, speaker in enumerate(("ann", "bob", "cy")):
-            for take in range(6):
-                t = np.arange(int((0.2 + 0.02 * take) * rate)) / rate
-                noise = np.random.default_rng(100 * s + take).normal(size=len(t))
-                audio = 0.5 * np.hanning(len(t)) * np.sin(2 * np.pi * hz * (1 + 0.05 * s) * t)
-                path = root / "wavs" / label / f"{label}_{speaker}_{take}.wav"
-                path.parent.mkdir(parents=True, exist_ok=True)
-                soundfile.write(path, (audio + 0.01 * noise).astype("float32"), rate,
-                                subtype="PCM_16")
+def speech_data(root):
+    write_speaker_folder(root / "wavs", {"low": 300.0, "high": 1200.0}, takes=6)
     return [f"data.source=folder:{root / 'wavs'}", "data.split=speaker",
             "data.test_speaker=bob", "data.max_files=null", "model.units=4",
             "train.epochs=2", "train.batch_size=8"]

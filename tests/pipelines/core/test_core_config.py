@@ -222,3 +222,23 @@ def test_empty_section_and_optional_section(tmp_path):
     assert cfg.extra is None and cfg.train == Train()
     cfg = load_config(WithOptional, p, overrides=["extra.note=hi"])
     assert cfg.extra == Extra(note="hi")
+
+
+@pytest.mark.parametrize(("task", "data", "message"), [
+    ("sentiment", {"featurize": {"test_fraction": 1.0}},
+     r"section 'featurize': test_fraction must be in \(0, 1\). Received: 1.0"),
+    ("sentiment", {"featurize": {"head_fraction": -0.1}},
+     r"section 'featurize': head_fraction must be in \[0, 1\]. Received: -0.1"),
+    ("translate", {"featurize": {"target_vocab_size": 4}},
+     r"section 'featurize': target_vocab_size must be at least 5. Received: 4"),
+    ("translate", {"evaluate": {"beam": 0}},
+     r"section 'evaluate': beam must be at least 1. Received: 0"),
+])
+def test_task_sections_validate_their_ranges(task, data, message):
+    import importlib
+
+    module = importlib.import_module(f"pipelines.{task}.config")
+    config_cls = getattr(module, f"{task.capitalize()}Config")
+    build_config(config_cls, {})  # the defaults are valid
+    with pytest.raises(ConfigError, match=message):
+        build_config(config_cls, data)

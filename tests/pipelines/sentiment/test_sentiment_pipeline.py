@@ -9,7 +9,6 @@ from typer.testing import CliRunner
 import pipelines.sentiment as sentiment
 from pipelines.cli import app
 from pipelines.core.errors import RnnkitUserError
-from pipelines.core.runner import run_task
 from pipelines.sentiment.serving import as_records, classify
 from pipelines.sentiment.text import TextEncoder
 
@@ -20,19 +19,9 @@ TEXTS = ["One of the best films I have seen: moving, funny and beautifully acted
 
 @pytest.mark.dataset
 def test_smoke_run_beats_majority_and_predict_matches_the_trained_model(
-        imdb_home, sentiment_store, tmp_path, monkeypatch):
+        imdb_home, sentiment_store, run_keeping_model, monkeypatch):
     monkeypatch.setenv("RNNKIT_DATA_HOME", str(imdb_home))
-    kept, train = {}, sentiment.train
-
-    def keep_train(cfg, features):  # the runner calls the task's stages by attribute
-        kept["trained"], kept["features"] = train(cfg, features), features
-        return kept["trained"]
-
-    monkeypatch.setattr(sentiment, "train", keep_train)
-    report_path = tmp_path / "report.json"
-    result = run_task("sentiment", "smoke", report_path=report_path)
-
-    report = json.loads(report_path.read_text())
+    result, report, trained, features = run_keeping_model("sentiment")
     assert set(report["model"]) == METRICS
     assert set(report["baselines"]) == {"majority", "tfidf_logreg"}
     assert all(set(m) == METRICS for m in report["baselines"].values())
@@ -53,7 +42,6 @@ def test_smoke_run_beats_majority_and_predict_matches_the_trained_model(
     assert [v.name for v in versions] == ["rnnkit-sentiment"]
 
     # the in-process model, the reloaded pyfunc and the CLI agree
-    trained, features = kept["trained"], kept["features"]
     expected = as_records(TEXTS, classify(trained.model, features.encoder, TEXTS),
                           features.labels)
     uri = f"runs:/{result.run_id}/model"

@@ -1,7 +1,5 @@
 """End to end: the smoke profile on real Anki pairs, the logged translator, `rnnkit translate`."""
 
-import json
-
 import mlflow
 import pandas as pd
 import pytest
@@ -10,7 +8,6 @@ from typer.testing import CliRunner
 import pipelines.translate as translate
 from pipelines.cli import app
 from pipelines.core.errors import RnnkitUserError
-from pipelines.core.runner import run_task
 from pipelines.translate.translator import Translator
 
 SENTENCES = ["Where is the train station?", "I like cats.", "Tom is here."]
@@ -18,23 +15,12 @@ SENTENCES = ["Where is the train station?", "I like cats.", "Tom is here."]
 
 @pytest.mark.dataset
 def test_smoke_run_beats_copying_and_the_cli_matches_the_trained_model(
-        spa_home, translate_store, tmp_path, monkeypatch):
+        spa_home, translate_store, run_keeping_model, tmp_path, monkeypatch):
     monkeypatch.setenv("RNNKIT_DATA_HOME", str(spa_home))
-    kept, train = {}, translate.train
-
-    def keep_train(cfg, features):  # the runner calls the task's stages by attribute
-        kept["trained"], kept["features"] = train(cfg, features), features
-        return kept["trained"]
-
-    monkeypatch.setattr(translate, "train", keep_train)
-    report_path = tmp_path / "report.json"
-    result = run_task("translate", "smoke", report_path=report_path)
-
-    report = json.loads(report_path.read_text())
+    result, report, trained, features = run_keeping_model("translate")
     assert set(report["model"]) == {"bleu", "chrf"}
     copy = report["baselines"]["copy_source"]
     assert report["model"]["bleu"] > copy["bleu"] + 2 and report["model"]["chrf"] > copy["chrf"]
-    trained, features = kept["trained"], kept["features"]
     # a model stuck at the unigram level (the trap of issue 11) fails here
     entropy = features.stats["target_unigram_entropy"]
     assert trained.history["loss"][-1] < 0.6 * entropy
