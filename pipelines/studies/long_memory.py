@@ -149,11 +149,16 @@ def summary(frame, task, params):
     return pd.DataFrame(rows)
 
 
+def budget_words(task, params):
+    b = training(task, params)
+    return f"\n{b['train_steps']} Adam steps of batch {b['batch']}, lr {b['learning_rate']}"
+
+
 def plot(frame, params):
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, len(params["tasks"]), figsize=(6 * len(params["tasks"]), 4.5),
-                             squeeze=False)
+                             squeeze=False, layout="constrained")
     for ax, task in zip(axes[0], params["tasks"], strict=True):
         part = frame[frame.task == task]
         for i, entry in enumerate(params["cells"]):
@@ -163,19 +168,18 @@ def plot(frame, params):
         if task == "adding":
             ax.axhline(ADDING_MEAN_BASELINE_MSE, color="gray", ls=":", label="predict 1 (0.167)")
             ax.set_ylabel("test MSE (lower is better)")
-            ax.set_title("adding problem")
+            ax.set_title(f"adding problem{budget_words('adding', params)}")
         else:
             ax.axhline(1 / params["symbols"], color="gray", ls=":", label="chance")
             ax.set_ylabel("test accuracy")
-            ax.set_title(f"remember the first of T symbols (K = {params['symbols']})")
+            ax.set_title(f"remember the first of T symbols (K = {params['symbols']})"
+                         f"{budget_words('first_symbol', params)}")
         ax.set_xscale("log", base=2)
         ax.set_xlabel("sequence length T")
         ax.grid(alpha=0.3)
     axes[0][0].legend(fontsize=7)
     fig.suptitle(f"{params['param_budget']}-parameter models, mean ± std over "
-                 f"{params['seeds']} seeds\n" + "; ".join(
-                     f"{task}: {b['train_steps']} Adam steps of batch {b['batch']}"
-                     for task, b in ((t, training(t, params)) for t in params["tasks"])))
+                 f"{params['seeds']} seeds")
     return fig
 
 
