@@ -184,6 +184,7 @@ def plot(frame, params):
 
 
 def run(params, say):
+    budgets = {task: training(task, params) for task in params["tasks"]}  # checked up front
     frame = grid(params, say)
     metrics = {f"{r.task}/T{r.T}/{r.cell}/seed{r.seed}": r.score for r in frame.itertuples()}
     notes = [
@@ -192,7 +193,7 @@ def run(params, say):
         *(f"Training, {task}: Adam lr {b['learning_rate']}, global gradient norm clipped to "
           f"{params['clipnorm']}, {b['train_steps']} steps of {b['batch']} fresh random "
           f"sequences (jit_compile={params['jit_compile']})."
-          for task, b in ((t, training(t, params)) for t in params["tasks"])),
+          for task, b in budgets.items()),
         f"Test: {params['test_size']} other sequences per T; seeds 0…{params['seeds'] - 1} "
         "(initialization and data).",
         f"Adding problem: test MSE (predicting 1 always scores {ADDING_MEAN_BASELINE_MSE:.3f}). "
