@@ -97,6 +97,14 @@ def test_lock_path_depends_on_task_and_store(monkeypatch, tmp_path):
     assert a.parent == tmp_path and a.name.startswith("retrain-forecast-")
     assert a != lock.retrain_lock_path("forecast", "sqlite:///other.db")
     assert a != lock.retrain_lock_path("speech", "http://127.0.0.1:5000")
+    # one store, many spellings: one lock
+    for same in ("http://localhost:5000", "http://127.0.0.1:5000/", "HTTP://LocalHost:5000//"):
+        assert lock.retrain_lock_path("forecast", same) == a, same
+    monkeypatch.chdir(tmp_path)
+    spelled = f"sqlite:///{tmp_path / 'x' / '..' / 'mlflow.db'}"
+    assert (lock.retrain_lock_path("forecast", "sqlite:///mlflow.db")
+            == lock.retrain_lock_path("forecast", spelled))
+    assert lock.store_key("https://mlflow.example.org/") == "https://mlflow.example.org:443"
     monkeypatch.delenv("RNNKIT_LOCK_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     assert lock.lock_dir() == tmp_path / "cache" / "rnnkit" / "locks"
@@ -142,7 +150,7 @@ def test_entry_carries_environment_python_and_log(monkeypatch, tmp_path):
     assert marker == schedule.marker("forecast")
     assert line.startswith("0 3 * * * cd ")
     assert "100\\%" in line  # cron turns a bare % into a newline
-    words = shlex.split(line.split(None, 5)[5].replace("\\%", "%"))
+    words = shlex.split(line.split(None, 5)[5].replace("\\%", "%"), comments=True)
     assert words[:2] == ["cd", str(tmp_path)]
     assert "MLFLOW_TRACKING_URI=http://127.0.0.1:5999" in words
     assert f"RNNKIT_DATA_HOME={tmp_path / 'data 100%'}" in words
@@ -250,29 +258,49 @@ class _Registry:
     """Just enough of an MlflowClient for the alias and the version lookups."""
 
     def __init__(self, champion):
-        self.champion, self.aliased = champion, []
+        self.champion, self.aliased, self.tags = champion, [], {}
 
     def get_registered_model(self, name):
         aliases = {} if self.champion is None else {"champion": self.champion}
-        return types.SimpleNamespace(name=name, aliases=aliases)
+        return types.SimpleNamespace(name=name, aliases=aliases, tags=dict(self.tags))
 
     def get_model_version(self, name, version):
         return _Version(int(version))
 
+    def set_registered_model_tag(self, name, key, value):
+        self.tags[key] = value
+
     def set_registered_model_alias(self, name, alias, version):
-        self.aliased.append((alias, version))
+        self.aliased.append((alias, str(version)))
+        self.champion = version
 
 
 def test_alias_moves_only_if_it_still_points_where_it_did():
     registry = _Registry(champion=4)  # another host promoted version 4 meanwhile
-    with pytest.raises(RetrainError, match="moved to version 4 while this retrain ran"):
-        move_alias(registry, "rnnkit-forecast", _Version(3), _Version(5))
+    with pytest.raises(RetrainError, match="moved to version 4 meanwhile .it was 3."):
+        move_alias(registry, "rnnkit-forecast", _Version(3), _Version(5), settle=0)
     assert registry.aliased == []
-    move_alias(registry, "rnnkit-forecast", _Version(4), _Version(5))
-    assert registry.aliased == [("champion", 5)]
+    move_alias(registry, "rnnkit-forecast", _Version(4), _Version(5), settle=0)
+    assert registry.aliased == [("champion", "5")]
+    assert "version 5" in registry.tags["rnnkit.champion_mover"]
     first = _Registry(champion=None)
-    move_alias(first, "rnnkit-forecast", None, _Version(1))
-    assert first.aliased == [("champion", 1)]
+    move_alias(first, "rnnkit-forecast", None, _Version(1), settle=0)
+    assert first.aliased == [("champion", "1")]
+
+
+class _Racer(_Registry):
+    """A registry where another process writes its mover id right after ours."""
+
+    def set_registered_model_tag(self, name, key, value):
+        super().set_registered_model_tag(name, key, value)
+        self.tags[key] = "someone else on host-b, pid 7, version 6"
+
+
+def test_a_concurrent_mover_makes_the_move_give_up_untouched():
+    registry = _Racer(champion=4)
+    with pytest.raises(RetrainError, match="Another process .someone else on host-b"):
+        move_alias(registry, "rnnkit-forecast", _Version(4), _Version(5), settle=0)
+    assert registry.aliased == [] and registry.champion == 4
 
 
 def test_without_score_model_a_champion_is_never_replaced(register_fake):
