@@ -1,5 +1,11 @@
 """The ``--report PATH`` JSON contract, its atomic write, and the end-of-run table.
 
+The report file gets the mode any new file gets (``0o666`` less the umask, or the
+folder's default ACL): the temp file is created by ``os.open`` with mode ``0o666``, so
+the kernel applies the umask, rather than by ``tempfile.mkstemp``, which always makes
+``0o600`` and would leave a report other users and tools cannot read. Reading the
+umask with ``os.umask`` would briefly change it for every thread of the process.
+
 Contract (DESIGN.md, "The rnnkit command")::
 
     {"task", "run_id", "dataset", "profile",
@@ -12,7 +18,7 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
+import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -50,11 +56,12 @@ def write_report(path: str | Path, data: Mapping[str, Any]) -> Path:
     """Write ``data`` as JSON to ``path`` atomically: a temp file, then a rename.
 
     A reader never sees a half-written file, and an existing report is replaced only
-    once the new one is complete.
+    once the new one is complete; the replacement has the mode a new file gets (module
+    doc), not the old file's.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = _create_temp(path)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(data, fh, indent=2, allow_nan=False)
@@ -64,6 +71,35 @@ def write_report(path: str | Path, data: Mapping[str, Any]) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _create_temp(path: Path) -> tuple[int, Path]:
+    """A new, empty, exclusively created temp file beside ``path``: its descriptor and path.
+
+    ``O_EXCL`` makes a name that exists (a file or a symlink) fail rather than be
+    followed; a random name that collides is retried, as ``mkstemp`` does.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"No free temp file name beside {path}.")
+
+
+def current_umask() -> int:
+    """The process's umask, read without changing it where the OS allows."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: set and restore (not thread-safe, but brief)
+    os.umask(mask)
+    return mask
 
 
 def format_table(data: Mapping[str, Any]) -> str:

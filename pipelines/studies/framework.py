@@ -16,7 +16,14 @@ so that a study may run tasks, each in its own MLflow run)
   the PNG plots and the raw data as CSV: ``--smoke`` writes under
   ``experiments/results/smoke/<name>/`` (git-ignored) unless ``out_dir`` is given;
 - logs the same to one MLflow run in the experiment ``rnnkit-study-<name>``: params,
-  metrics, figures, tables, the README and the data.
+  metrics, figures, tables, the README and the data -- only the files this run wrote.
+
+The results folder is the study's own: ``MARKER`` (``.rnnkit-study``, holding the
+study's name) marks a folder a study wrote. A folder that is not empty is refused
+before the study runs unless it carries the marker of the same study, or holds only
+what a study writes (``README.md`` stamped ``# Study `<name>` ``, PNGs, CSVs: results
+committed before the marker existed). So ``--out`` never overwrites a README or
+uploads a file the study did not write.
 """
 
 from __future__ import annotations
@@ -43,6 +50,8 @@ REPO = Path(__file__).resolve().parents[2]
 STUDIES_DIR = REPO / "experiments" / "studies"
 RESULTS_DIR = REPO / "experiments" / "results"
 STUDIES = ("gradients", "bench", "long_memory", "depth", "cells_on_tasks")
+MARKER = ".rnnkit-study"
+WRITTEN_SUFFIXES = {".png", ".csv"}
 
 
 class UnknownStudyError(RnnkitUserError):
@@ -213,6 +222,41 @@ def render(name: str, description: str, params: Mapping[str, Any], smoke: bool,
     return "\n".join(lines) + "\n"
 
 
+def check_out_dir(name: str, out: Path) -> None:
+    """Refuse a results folder that is not the study's own (module doc); before the run.
+
+    Raises:
+        ConfigError: ``out`` is a file, another study's folder, or holds files no
+            study wrote; the message names the folder and the files.
+    """
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise ConfigError(f"Study results folder {out} is a file; give a folder.")
+    entries = sorted(p.name for p in out.iterdir())
+    if not entries:
+        return
+    marker = out / MARKER
+    if marker.is_file():
+        owner = marker.read_text(encoding="utf-8").strip()
+        if owner == name:
+            return
+        raise ConfigError(f"Study results folder {out} was written by study {owner!r}, not "
+                          f"{name!r}; give another --out folder.")
+    readme = out / "README.md"
+    stamped = readme.is_file() and readme.read_text(encoding="utf-8").startswith(
+        f"# Study `{name}`")
+    foreign = [e for e in entries if e != "README.md"
+               and not (Path(e).suffix in WRITTEN_SUFFIXES and (out / e).is_file())]
+    if stamped and not foreign:
+        return
+    shown = ", ".join((foreign or entries)[:8]) + (" ..." if len(entries) > 8 else "")
+    raise ConfigError(
+        f"Study results folder {out} is not empty and was not written by study {name!r} "
+        f"(it holds {shown}); the study would overwrite its README.md and upload its "
+        "files. Give an empty or new --out folder.")
+
+
 def run_study(name: str, smoke: bool = False, out_dir: str | Path | None = None,
               echo: Callable[[str], None] | None = None,
               overrides: Sequence[str] = ()) -> StudyRun:
@@ -227,6 +271,7 @@ def run_study(name: str, smoke: bool = False, out_dir: str | Path | None = None,
     if out_dir is None:
         out_dir = RESULTS_DIR / "smoke" / name if smoke else RESULTS_DIR / name
     out = Path(out_dir)
+    check_out_dir(name, out)
     commit, tree = git_state()
 
     import matplotlib
@@ -238,12 +283,18 @@ def run_study(name: str, smoke: bool = False, out_dir: str | Path | None = None,
     output = module.run(params, say)
     seconds = time.perf_counter() - start
     text = render(name, description, params, smoke, output, seconds, commit, tree, overrides)
+    check_out_dir(name, out)  # again: nothing may have appeared there meanwhile
     out.mkdir(parents=True, exist_ok=True)
+    (out / MARKER).write_text(name + "\n", encoding="utf-8")
+    written = []
     for stem, fig in output.figures.items():
-        fig.savefig(out / f"{stem}.png", dpi=110, bbox_inches="tight")
+        written.append(out / f"{stem}.png")
+        fig.savefig(written[-1], dpi=110, bbox_inches="tight")
     for stem, frame in output.data.items():
-        frame.to_csv(out / f"{stem}.csv", index=False, float_format="%.6g")
-    (out / "README.md").write_text(text, encoding="utf-8")
+        written.append(out / f"{stem}.csv")
+        frame.to_csv(written[-1], index=False, float_format="%.6g")
+    written.append(out / "README.md")
+    written[-1].write_text(text, encoding="utf-8")
 
     run = tracking.start_run(f"study-{name}", run_name=f"{name}{'-smoke' if smoke else ''}")
     say(f"[study {name}] MLflow run {run.run_id} in {tracking.experiment_name('study-' + name)}"
@@ -255,7 +306,8 @@ def run_study(name: str, smoke: bool = False, out_dir: str | Path | None = None,
         tracking.log_metrics({**output.metrics, "duration_s/study": seconds})
         tracking.log_figures(output.figures)
         tracking.log_tables({t: markdown_table(f) for t, f in output.tables.items()})
-        tracking.log_path(out, artifact_path="results")
+        for path in written:
+            tracking.log_path(path, artifact_path="results")
     except BaseException:
         tracking.end_run("FAILED")
         raise

@@ -65,3 +65,83 @@ def test_command_names_the_backend_when_it_is_not_tensorflow(monkeypatch):
     monkeypatch.setattr(framework.tracking, "keras_backend", lambda: "jax")
     assert framework.command_line("demo", True, ["seeds=1"]) == (
         "KERAS_BACKEND=jax rnnkit study demo seeds=1 --smoke")
+
+
+@pytest.fixture
+def trivial_study(monkeypatch, task_store):
+    """`gradients` swapped for a study that returns one table, one plot, one CSV at once;
+    its store is a temporary one."""
+    import types
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    def run(params, say):
+        fig, ax = plt.subplots()
+        ax.plot([1, 2])
+        frame = pd.DataFrame({"a": [1.0]})
+        return StudyOutput(tables={"T": frame}, figures={"plot": fig}, data={"raw": frame})
+
+    real = framework.importlib.import_module
+    monkeypatch.setattr(framework.importlib, "import_module", lambda name: (
+        types.SimpleNamespace(run=run) if name == "pipelines.studies.gradients" else real(name)))
+    return task_store("study-gradients")
+
+
+def logged_files(client, run_id: str) -> set[str]:
+    return {a.path for a in client.list_artifacts(run_id, "results")}
+
+
+def test_out_folder_with_foreign_files_is_refused_and_nothing_uploaded(trivial_study, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "secret.txt").write_text("api key")
+    (out / "README.md").write_text("my notes")
+    result = runner.invoke(app, ["study", "gradients", "--smoke", "--out", str(out)])
+    assert result.exit_code == 1
+    assert str(out) in result.stderr and "secret.txt" in result.stderr
+    assert (out / "README.md").read_text() == "my notes"  # not overwritten
+    assert sorted(p.name for p in out.iterdir()) == ["README.md", "secret.txt"]
+    experiment = trivial_study.get_experiment_by_name("rnnkit-study-gradients")
+    assert trivial_study.search_runs([experiment.experiment_id]) == []  # nothing ran
+
+
+def test_the_study_logs_only_what_it_wrote_and_reruns_in_its_own_folder(trivial_study,
+                                                                        tmp_path):
+    out = tmp_path / "out"
+    first = framework.run_study("gradients", smoke=True, out_dir=out)
+    assert (out / framework.MARKER).read_text().strip() == "gradients"
+    assert logged_files(trivial_study, first.run_id) == {
+        "results/README.md", "results/plot.png", "results/raw.csv"}
+    (out / "secret.txt").write_text("api key")  # dropped into the study's own folder
+    again = framework.run_study("gradients", smoke=True, out_dir=out)  # its own folder
+    assert logged_files(trivial_study, again.run_id) == logged_files(trivial_study,
+                                                                      first.run_id)
+    assert (out / "secret.txt").read_text() == "api key"
+    with pytest.raises(ConfigError, match="written by study 'gradients', not 'depth'"):
+        framework.check_out_dir("depth", out)
+
+
+def test_committed_results_folders_are_their_studies_own():
+    for name in framework.available():
+        folder = framework.RESULTS_DIR / name
+        if folder.exists():
+            framework.check_out_dir(name, folder)  # raises if not
+
+
+def test_a_folder_a_study_wrote_before_the_marker_existed_is_accepted(tmp_path):
+    """Committed results have no marker: a README stamped by the study, PNGs and CSVs."""
+    out = tmp_path / "old"
+    out.mkdir()
+    (out / "README.md").write_text("# Study `gradients`\n\nresults\n")
+    (out / "plot.png").write_bytes(b"png")
+    (out / "raw.csv").write_text("a\n1\n")
+    framework.check_out_dir("gradients", out)
+    with pytest.raises(ConfigError, match="not written by study 'depth'"):
+        framework.check_out_dir("depth", out)  # another study's README
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(ConfigError, match=r"it holds notes\.txt"):
+        framework.check_out_dir("gradients", out)
