@@ -1,8 +1,12 @@
-"""`rnnkit compare`: a task's finished runs, best first, straight from the MLflow store."""
+"""`rnnkit compare`: a task's finished runs, best first, straight from the MLflow store.
+
+A run whose metric is NaN (a broken forecast, a diverged model) or missing ranks after
+every run with a number, and is marked: it never looks best.
+"""
 
 from __future__ import annotations
 
-import mlflow
+import math
 
 from pipelines.core import tracking
 from pipelines.core.errors import RnnkitUserError
@@ -16,22 +20,43 @@ KEY_PARAMS = ("model.cell", "model.units", "featurize.lookback", "featurize.hori
 
 
 def compare_runs(task: str, metric: str | None = None, top: int = 10) -> list[dict]:
-    """The `top` finished runs of `task` ranked by `test_<metric>` (best first)."""
+    """The `top` finished runs of `task` ranked by `test_<metric>` (best first; NaN and
+    missing values last, with ``"rank_note"`` saying which)."""
     metric = metric or PRIMARY.get(task, ("mae", False))[0]
     descending = metric in HIGHER_IS_BETTER
-    client = mlflow.MlflowClient(tracking_uri=tracking.tracking_uri())
+    client = tracking.client()
     experiment = client.get_experiment_by_name(tracking.experiment_name(task))
     if experiment is None:
         raise RnnkitUserError(
             f"No runs of {task!r} in {tracking.tracking_uri()}: run 'rnnkit run {task}' first."
         )
-    runs = client.search_runs(
-        [experiment.experiment_id],
-        filter_string=f"attributes.status = 'FINISHED' and metrics.test_{metric} > -1e300",
-        order_by=[f"metrics.test_{metric} {'DESC' if descending else 'ASC'}"],
-        max_results=top,
-    )
-    return [_row(run) for run in runs]
+    runs = _all_runs(client, experiment.experiment_id, "attributes.status = 'FINISHED'")
+    rows = [_row(run) for run in runs]
+    for row in rows:
+        value = row["test"].get(metric)
+        row["rank_note"] = ("" if value is not None and math.isfinite(value)
+                            else "NaN" if value is not None else "no such metric")
+
+    def key(row):
+        value = row["test"].get(metric)
+        if row["rank_note"]:
+            return (1, 0.0, -row["start_time"])
+        return (0, -value if descending else value, -row["start_time"])
+
+    return sorted(rows, key=key)[:top]
+
+
+def _all_runs(client, experiment_id: str, filter_string: str) -> list:
+    """Every run matching ``filter_string`` (pages of 1000), newest first."""
+    runs, token = [], None
+    while True:
+        page = client.search_runs([experiment_id], filter_string=filter_string,
+                                  order_by=["attributes.start_time DESC"], max_results=1000,
+                                  page_token=token)
+        runs.extend(page)
+        token = page.token
+        if not token:
+            return runs
 
 
 def _row(run) -> dict:
@@ -59,6 +84,7 @@ def _row(run) -> dict:
         "test": test,
         "baselines": baselines,
         "duration_s": duration,
+        "start_time": run.info.start_time or 0,
     }
 
 
@@ -70,12 +96,14 @@ def format_runs(rows: list[dict], metric: str) -> str:
              f"{'s':>7}  params"]
     for row in rows:
         value = row["test"].get(metric)
-        base = [(m[metric], n) for n, m in row["baselines"].items() if metric in m]
+        shown = f"{value:>10.4g}" if not row.get("rank_note") else f"{row['rank_note']:>10}"
+        base = [(m[metric], n) for n, m in row["baselines"].items()
+                if metric in m and math.isfinite(m[metric])]
         best = (max(base) if metric in HIGHER_IS_BETTER else min(base)) if base else None
         params = " ".join(f"{k.split('.')[-1]}={v}" for k, v in row["params"].items())
         lines.append(
             f"{row['run_id'][:8]:<10} {str(row['cell']):<11} {str(row['dataset'])[:26]:<26} "
-            f"{value:>10.4g} {(f'{best[1]} {best[0]:.4g}' if best else '-'):>22} "
+            f"{shown} {(f'{best[1]} {best[0]:.4g}' if best else '-'):>22} "
             f"{(row['duration_s'] or 0):>7.1f}  {params}"
         )
     return "\n".join(lines)

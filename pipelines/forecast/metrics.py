@@ -1,18 +1,42 @@
-"""Point-forecast metrics in original units, on `[windows, horizon]` arrays."""
+"""Point-forecast metrics in original units, on `[windows, horizon]` arrays.
+
+Every metric of a forecast holding a NaN or an infinity is NaN: a broken model must
+never score well (sMAPE, for one, would otherwise read 0 where both terms are NaN).
+"""
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 
 
+def _nan_unless_finite(metric):
+    """NaN when the forecast (the metric's ``forecast`` argument) is not all finite."""
+
+    @functools.wraps(metric)
+    def checked(*args, **kwargs):
+        names = metric.__code__.co_varnames[: metric.__code__.co_argcount]
+        forecast = kwargs.get("forecast", args[names.index("forecast")]
+                              if len(args) > names.index("forecast") else None)
+        if not np.all(np.isfinite(np.asarray(forecast, dtype="float64"))):
+            return float("nan")
+        return metric(*args, **kwargs)
+
+    return checked
+
+
+@_nan_unless_finite
 def mae(actual, forecast):
     return float(np.mean(np.abs(forecast - actual)))
 
 
+@_nan_unless_finite
 def rmse(actual, forecast):
     return float(np.sqrt(np.mean((forecast - actual) ** 2)))
 
 
+@_nan_unless_finite
 def smape(actual, forecast):
     """Symmetric MAPE in percent: 200·|F - A| / (|F| + |A|), 0 where both are 0."""
     denominator = np.abs(forecast) + np.abs(actual)
@@ -21,6 +45,7 @@ def smape(actual, forecast):
     return float(100 * np.mean(ratio))
 
 
+@_nan_unless_finite
 def mase(actual, forecast, scale):
     """MAE over the in-sample one-step naive MAE (`scale`, one per window).
 
@@ -30,6 +55,7 @@ def mase(actual, forecast, scale):
     return float(np.mean(np.abs(forecast - actual) / np.asarray(scale)[:, None]))
 
 
+@_nan_unless_finite
 def directional_accuracy(last, actual, forecast):
     """Share of windows whose forecast moves the same way as the series at step 1."""
     moved = np.sign(actual[:, 0] - last) != 0

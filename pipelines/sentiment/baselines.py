@@ -11,16 +11,22 @@ from pipelines.sentiment.text import clean
 
 
 def classification_metrics(labels: np.ndarray, probs: np.ndarray) -> dict[str, float]:
-    """``accuracy``, macro ``f1``, and ``roc_auc`` (binary only) of class probabilities."""
+    """``accuracy``, macro ``f1``, and ``roc_auc`` (binary only) of class probabilities;
+    all NaN when a probability is not finite (a broken model scores nothing)."""
     labels = np.asarray(labels)
-    predicted = np.asarray(probs).argmax(axis=1)
+    probs = np.asarray(probs, dtype="float64")
+    binary = probs.shape[1] == 2 and len(np.unique(labels)) == 2
+    if not np.all(np.isfinite(probs)):
+        return dict.fromkeys(("accuracy", "f1", *(["roc_auc"] if binary else [])),
+                             float("nan"))
+    predicted = probs.argmax(axis=1)
     classes = list(range(probs.shape[1]))
     out = {
         "accuracy": float(accuracy_score(labels, predicted)),
         "f1": float(f1_score(labels, predicted, average="macro", labels=classes,
                              zero_division=0)),
     }
-    if probs.shape[1] == 2 and len(np.unique(labels)) == 2:  # undefined with one class
+    if binary:  # undefined with one class
         out["roc_auc"] = float(roc_auc_score(labels, probs[:, 1]))
     return out
 

@@ -24,10 +24,20 @@ def scores(y_true, y_pred) -> dict[str, float]:
             "f1": float(f1_score(y_true, y_pred, average="macro", zero_division=0))}
 
 
+def probability_scores(y_true, probs) -> dict[str, float]:
+    """``scores`` of the most probable class; NaN when a probability is not finite
+    (the argmax of NaNs is class 0, which would give a broken model a score)."""
+    probs = np.asarray(probs, dtype="float64")
+    if not np.all(np.isfinite(probs)):
+        return {"accuracy": float("nan"), "f1": float("nan")}
+    return scores(y_true, probs.argmax(axis=1))
+
+
 def evaluate_fold(cfg: SpeechConfig, trained: Trained, features: SpeechFeatures, fold):
     y_train, y_test = features.y[fold.train], features.y[fold.test]
     test_frames = features.scaled(fold, fold.test)
-    predicted = {"model": predict_proba(trained.folds[fold.name].model, test_frames).argmax(1)}
+    probs = predict_proba(trained.folds[fold.name].model, test_frames)
+    predicted = {"model": probs.argmax(1)}
     if cfg.evaluate.linear_baseline:
         # mean + std of each raw log-mel channel per clip, standardised on train
         linear = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
@@ -36,6 +46,7 @@ def evaluate_fold(cfg: SpeechConfig, trained: Trained, features: SpeechFeatures,
     majority = np.bincount(y_train, minlength=len(features.labels)).argmax()
     predicted["majority"] = np.full(len(y_test), majority)
     metrics = {name: scores(y_test, p) for name, p in predicted.items()}
+    metrics["model"] = probability_scores(y_test, probs)
     matrix = confusion(y_test, predicted["model"], labels=np.arange(len(features.labels)))
     return metrics, matrix
 

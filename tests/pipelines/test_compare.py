@@ -55,3 +55,23 @@ def test_cli_table_and_json(store):
 def test_no_runs_yet(store):
     with pytest.raises(RnnkitUserError, match="rnnkit run speech"):
         compare_runs("speech")
+
+
+def test_nan_ranks_last_and_is_marked(store, tmp_path):
+    """A broken run (NaN sMAPE, or no such metric) never ranks first, on any metric."""
+    client = mlflow.MlflowClient()
+    experiment = client.get_experiment_by_name("rnnkit-forecast").experiment_id
+    broken = client.create_run(experiment, tags={"cell": "broken", "dataset": "toy"})
+    client.log_metric(broken.info.run_id, "test_mae", float("nan"))
+    client.log_metric(broken.info.run_id, "test_smape", float("nan"))
+    client.set_terminated(broken.info.run_id, "FINISHED")
+    for cell, value in (("gru", 9.0), ("leaky", 3.0)):
+        client.log_metric(store[cell], "test_smape", value)
+    ranked = compare_runs("forecast", "smape")
+    assert [r["cell"] for r in ranked] == ["leaky", "gru", "broken", "elman"]
+    assert [r["rank_note"] for r in ranked] == ["", "", "NaN", "no such metric"]
+    assert compare_runs("forecast", "mae")[-1]["cell"] == "broken"
+    table = CliRunner().invoke(app, ["compare", "forecast", "--metric", "smape"])
+    assert table.exit_code == 0, table.output
+    last_lines = table.stdout.strip().splitlines()[-2:]
+    assert "broken" in last_lines[0] and "NaN" in last_lines[0]

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from pipelines.forecast import baselines
 from pipelines.forecast.metrics import directional_accuracy, mase, point_metrics, smape
@@ -47,3 +48,13 @@ def test_spread():
     assert list(baselines.spread(5, 10)) == [0, 1, 2, 3, 4]
     picked = baselines.spread(100, 4)
     assert list(picked) == [0, 33, 66, 99]
+
+
+@pytest.mark.parametrize("broken", [np.nan, np.inf])
+def test_every_metric_of_a_non_finite_forecast_is_nan(broken):
+    """A NaN forecast used to score sMAPE 0, the best value: it must score NaN."""
+    actual = np.array([[1.0, 2.0], [3.0, 4.0]])
+    forecast = np.array([[broken, broken], [3.0, 4.0]])
+    metrics = point_metrics(actual, forecast, np.ones(2))
+    assert all(np.isnan(v) for v in metrics.values()), metrics
+    assert np.isnan(smape(actual, np.full_like(actual, np.nan)))

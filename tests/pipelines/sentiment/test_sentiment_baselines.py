@@ -50,3 +50,15 @@ def test_confusion_matrix_figure():
     fig = confusion_matrix([0, 1, 1], [0, 1, 0], ["negative", "positive"])
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert texts == ["1\n100.0%", "0\n0.0%", "1\n50.0%", "1\n50.0%"]
+
+
+def test_non_finite_probabilities_score_nan():
+    """argmax of a NaN row is class 0, which would give a broken model a score."""
+    from pipelines.speech.evaluate import probability_scores
+
+    labels = np.array([0, 0, 1])
+    probs = np.array([[np.nan, np.nan], [0.9, 0.1], [0.2, 0.8]])
+    assert all(np.isnan(v) for v in classification_metrics(labels, probs).values())
+    assert set(classification_metrics(labels, probs)) == {"accuracy", "f1", "roc_auc"}
+    assert all(np.isnan(v) for v in probability_scores(labels, probs).values())
+    assert probability_scores(labels, np.nan_to_num(probs))["accuracy"] == 1.0
