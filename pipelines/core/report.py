@@ -89,19 +89,6 @@ def _create_temp(path: Path) -> tuple[int, Path]:
     raise FileExistsError(f"No free temp file name beside {path}.")
 
 
-def current_umask() -> int:
-    """The process's umask, read without changing it where the OS allows."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    mask = os.umask(0o022)  # elsewhere: set and restore (not thread-safe, but brief)
-    os.umask(mask)
-    return mask
-
-
 def format_table(data: Mapping[str, Any]) -> str:
     """A plain-text table: one row per model/baseline, one column per metric."""
     rows = {"model": data.get("model", {})}
