@@ -61,8 +61,9 @@ ModelOption = Annotated[
     str | None,
     typer.Option(
         "--model",
-        help="MLflow model URI; default: models:/rnnkit-TASK@champion if that alias "
-        "exists, else the latest registered version.",
+        help="MLflow model URI; default: models:/rnnkit-TASK@champion (the latest version "
+        "only if the model has no champion alias). Smoke runs register as "
+        "rnnkit-TASK-smoke.",
         show_default=False,
     ),
 ]
@@ -144,16 +145,18 @@ def run(
     with _user_errors(debug):
         from pipelines.core.report import format_table
         from pipelines.core.runner import run_task
+        from pipelines.core.signals import terminate_as_exit
 
-        result = run_task(
-            task,
-            profile=profile,
-            overrides=overrides or [],
-            report_path=report,
-            device=device.value,
-            echo=lambda line: typer.echo(line, err=True),
-            precision=precision,
-        )
+        with terminate_as_exit():
+            result = run_task(
+                task,
+                profile=profile,
+                overrides=overrides or [],
+                report_path=report,
+                device=device.value,
+                echo=lambda line: typer.echo(line, err=True),
+                precision=precision,
+            )
         summary = result.outputs.tables.get("summary")
         typer.echo(str(summary) if summary is not None else format_table(result.report))
         typer.echo(f"run_id: {result.run_id}")
@@ -207,18 +210,21 @@ def predict(
       rnnkit predict sentiment "Great!" --model models:/rnnkit-sentiment@champion
     """
     with _user_errors(debug):
-        items = list(inputs or []) + _read_inputs(input_file)
+        from pipelines.core.inputs import answer_readable, read_lines
+
+        items = list(inputs or []) + (read_lines(input_file) if input_file else [])
         if not items:
             raise RnnkitUserError("No inputs: give INPUT arguments or --input-file PATH.")
         fn = tasks.get_task(task).hook("predict")
         if fn is None:
             raise NotAvailableError(f"Task {task!r} has no predict function yet.")
-        results = fn(items, model)
+        results = answer_readable(items, lambda good: fn(good, model))
         if as_json:
             typer.echo(json.dumps(list(results), ensure_ascii=False, default=_json_default))
         else:
-            for item, result in zip(items, results, strict=False):
-                typer.echo(_format_prediction(item, result))
+            for result in results:
+                typer.echo(_format_prediction(result))
+        _fail_if_any_failed(results)
 
 
 @app.command()
@@ -239,7 +245,9 @@ def translate(
 
     Uses the registered rnnkit-translate model (or --model URI). An empty line gives an
     empty line; a sentence longer than the model's limit is cut; each with a warning on
-    stderr, and the other sentences are translated all the same.
+    stderr, and the other sentences are translated all the same. A line that cannot be
+    translated (not UTF-8, far too long) gives an empty line and an error on stderr, and
+    the exit status is 1.
 
     \b
     Examples:
@@ -247,14 +255,21 @@ def translate(
       rnnkit translate --input-file sentences.txt --beam 4
     """
     with _user_errors(debug):
-        from pipelines.translate.serving import read_sentences, translate_texts
+        from pipelines.core.inputs import answer_readable, read_lines
+        from pipelines.translate.serving import OUTPUT_COLUMN, WARNING, translate_answers
 
-        items = list(text or []) + (read_sentences(input_file) if input_file else [])
-        translations, notes = translate_texts(items, model, beam)
-        for note in notes:
-            typer.echo(f"rnnkit: warning: {note}", err=True)
-        for line in translations:
-            typer.echo(line)
+        if beam < 1:
+            raise RnnkitUserError(f"--beam must be at least 1 (1 is greedy). Received: {beam}.")
+        items = list(text or []) + (read_lines(input_file, keep_blank=True)
+                                    if input_file else [])
+        if not items:
+            raise RnnkitUserError("No sentences: give TEXT arguments or --input-file PATH.")
+        results = answer_readable(items, lambda good: translate_answers(good, model, beam))
+        for result in results:
+            if result.get(WARNING):
+                typer.echo(f"rnnkit: warning: {result[WARNING]}", err=True)
+            typer.echo(result.get(OUTPUT_COLUMN, ""))
+        _fail_if_any_failed(results)
 
 
 @app.command()
@@ -318,8 +333,8 @@ def retrain(
       rnnkit retrain forecast --profile smoke --min-improvement 0.02 --report r.json
     """
     with _user_errors(debug):
+        from pipelines.core.signals import terminate_as_exit
         from pipelines.retrain import retrain as run_retrain
-        from pipelines.retrain import terminate_as_exit
 
         with terminate_as_exit():
             result = run_retrain(task, profile=profile, overrides=overrides or [],
@@ -332,6 +347,41 @@ def retrain(
         typer.echo(f"run_id: {d.challenger.run_id}")
         if result.report_path is not None:
             typer.echo(f"report: {result.report_path}")
+
+
+@app.command()
+def promote(
+    task: Annotated[str, typer.Argument(help="Task name.", metavar="TASK")],
+    version: Annotated[str, typer.Argument(help="Model version to serve.", metavar="VERSION")],
+    profile: Annotated[
+        str, typer.Option("--profile", "-p",
+                          help="smoke: promote within rnnkit-TASK-smoke; any other profile "
+                               "registers as rnnkit-TASK.")
+    ] = "default",
+    debug: DebugOption = False,
+) -> None:
+    """Point the alias 'champion' of rnnkit-TASK at VERSION by hand.
+
+    After the first registered version of a task, only this and 'rnnkit retrain' move
+    the champion, which 'rnnkit predict' and 'rnnkit serve' load. The move is refused
+    when another process moves the alias at the same time; both versions are tagged.
+
+    \b
+    Examples:
+      rnnkit promote forecast 3
+      rnnkit promote forecast 2 --profile smoke
+    """
+    with _user_errors(debug):
+        from pipelines.core import promotion
+        from pipelines.core.tracking import registered_model_name
+
+        tasks.info(task)
+        was, now = promotion.promote_version(task, version, profile)
+        name = registered_model_name(task, profile)
+        if was == now:
+            typer.echo(f"version {now} of {name} already is the champion")
+        else:
+            typer.echo(f"champion of {name}: version {was or '(none)'} -> {now}")
 
 
 @app.command()
@@ -358,8 +408,9 @@ def schedule(
     The entry runs this Python with this working directory and the current
     MLFLOW_TRACKING_URI, RNNKIT_DATA_HOME, KERAS_BACKEND (and PYTHONPATH,
     RNNKIT_LOCK_DIR when set), appending its output to --log. Re-installing replaces
-    the task's entry (found by its marker comment). The crontab command is
-    $RNNKIT_CRONTAB if set, else 'crontab'.
+    the task's entry (its marker comment through the job line), --remove deletes it.
+    A value holding a line break (CR, LF) or NUL is refused: cron would run the rest
+    as a job of its own. The crontab command is $RNNKIT_CRONTAB if set, else 'crontab'.
 
     \b
     Examples:
@@ -389,6 +440,41 @@ def schedule(
         sched.install_entry(task, entry)
         typer.echo(entry)
         typer.echo(f"installed: 'rnnkit retrain {task}' runs at \"{cron}\"", err=True)
+
+
+@app.command()
+def serve(
+    task: Annotated[str, typer.Argument(help="Task name.", metavar="TASK")],
+    model: ModelOption = None,
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 5001,
+    host: Annotated[
+        str, typer.Option("--host", help="Address to bind; anything but loopback exposes "
+                                         "the model to the network, with no authentication.")
+    ] = "127.0.0.1",
+    debug: DebugOption = False,
+) -> None:
+    """Serve the model 'rnnkit predict' uses through MLflow's scoring server.
+
+    POST /invocations takes {"dataframe_records": [...]} (or dataframe_split, inputs)
+    and answers {"predictions": [...]}: per input what 'rnnkit predict --json' prints,
+    without "input". GET /ping answers 200 once the model is loaded.
+
+    \b
+    Examples:
+      rnnkit serve sentiment
+      curl -s 127.0.0.1:5001/invocations -H 'Content-Type: application/json' \\
+        -d '{"dataframe_records": [{"text": "A wonderful film."}]}'
+    """
+    with _user_errors(debug):
+        from pipelines.core.signals import terminate_as_exit
+        from pipelines.serve import serve as run_server
+
+        tasks.get_task(task)
+        if not 0 < port < 65536:
+            raise RnnkitUserError(f"--port must be in 1..65535. Received: {port}.")
+        with terminate_as_exit():
+            run_server(task, model, host, port, say=lambda line: typer.echo(
+                f"rnnkit: {line}", err=True))
 
 
 @app.command()
@@ -485,23 +571,32 @@ def _explain(exc: Exception) -> tuple[str, int]:
     return (f"Unexpected {type(exc).__name__}: {exc}. Rerun with --debug for the traceback.", 1)
 
 
-def _read_inputs(path: Path | None) -> list[str]:
-    if path is None:
-        return []
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RnnkitUserError(f"Cannot read --input-file {path}: {exc.strerror or exc}.") from exc
-    return [line for line in text.splitlines() if line.strip()]
-
-
-def _format_prediction(item: str, result: Any) -> str:
-    if isinstance(result, dict) and "label" in result:
+def _format_prediction(result: dict[str, Any]) -> str:
+    item = result.get("input", "")
+    if "error" in result:
+        return f"{item}\tERROR\t{result['error']}"
+    if "label" in result:
         p = (result.get("probabilities") or {}).get(result["label"])
         return f"{item}\t{result['label']}" + (f"\t(p={p:.3f})" if p is not None else "")
-    if isinstance(result, dict) and "forecast" in result:
+    if "forecast" in result:
         return f"{item}\t" + " ".join(f"{v:.4g}" for v in result["forecast"])
-    return f"{item}\t{json.dumps(result, ensure_ascii=False, default=_json_default)}"
+    rest = {k: v for k, v in result.items() if k != "input"}
+    if len(rest) == 1:
+        return f"{item}\t{next(iter(rest.values()))}"
+    return f"{item}\t{json.dumps(rest, ensure_ascii=False, default=_json_default)}"
+
+
+def _fail_if_any_failed(results: list[dict[str, Any]]) -> None:
+    """Each failed input on stderr, named; exit 1 when any input failed (the others
+    were answered and printed all the same)."""
+    failed = [(i, r) for i, r in enumerate(results, start=1) if "error" in r]
+    for position, result in failed:
+        typer.echo(f"rnnkit: error: input {position} ({result.get('input', '')}): "
+                   f"{result['error']}", err=True)
+    if failed:
+        typer.echo(f"rnnkit: {len(failed)} of {len(results)} inputs failed; the others were "
+                   "answered.", err=True)
+        raise typer.Exit(1)
 
 
 def _json_default(value: Any) -> Any:

@@ -16,13 +16,15 @@ One retrain of TASK, under an exclusive lock (``pipelines.core.lock``):
    is positive and at least ``min_improvement`` (a tie never promotes). With no
    champion yet, the challenger becomes champion.
 4. record the decision as ``retrain.*`` tags on both model versions, on the challenger
-   run, and under ``"retrain"`` in the report JSON.
+   run, and under ``"retrain"`` in the report JSON -- after the alias moved, so the
+   tags never announce a promotion that did not happen.
 
-Safe by construction: the alias is the last thing written, and only after everything
-before it succeeded, and only if it still points where it did when the job started
-(a compare-and-set, ``pipelines.core.promotion``); nothing is ever deleted. A failed
+Safe by construction: the alias moves only after everything before it succeeded, and
+only if it still points where it did when the job started and no other process is
+moving it (``pipelines.core.promotion.move_alias``); nothing is ever deleted. A failed
 or killed retrain leaves the alias where it was (its challenger version, if registered,
-stays, tagged ``retrain.decision=failed``).
+stays, tagged ``retrain.decision=failed``, and the champion ``retrain.decision=kept``,
+both with the reason). A ``--profile smoke`` retrain works on ``rnnkit-<task>-smoke``.
 
 The per-task hook (optional; see ``pipelines.core.types.TaskModule``)::
 
@@ -37,15 +39,11 @@ champion is kept) until the task defines the hook.
 from __future__ import annotations
 
 import math
-import signal
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
-
-import mlflow
 
 from pipelines.compare import PRIMARY
 from pipelines.core import lock, promotion, tasks, tracking
@@ -156,22 +154,23 @@ def retrain(
     report_file = _check_report_path(report_path)
     uri = tracking.tracking_uri()
     with lock.exclusive(lock.retrain_lock_path(task_name, uri), f"'rnnkit retrain {task_name}'"):
-        client = mlflow.MlflowClient(tracking_uri=uri)
-        name = tracking.registered_model_name(task_name)
+        client = tracking.client()
+        name = tracking.registered_model_name(task_name, profile)
         before = promotion.champion_version(client, name)
         say(f"[retrain] champion of {name}: " + (f"version {before.version}" if before
                                                    else "none yet"))
         result = run_task(task_name, profile=profile, overrides=overrides, device=device,
-                          echo=say, precision=precision)
+                          echo=say, precision=precision, promote_first=False)
         challenger = promotion.version_of_run(client, name, result.run_id)
         try:
             decision = _judge(task, result, name, challenger, before, metric, higher,
                               min_improvement, say)
-            _record(client, name, decision)
             if decision.promoted:
                 promotion.move_alias(client, name, before, challenger)
+            _record(client, name, decision)
         except BaseException as exc:
-            promotion.mark_failed(client, name, challenger.version, result.run_id, exc)
+            promotion.mark_failed(client, name, challenger.version, result.run_id, exc,
+                                  champion=str(before.version) if before else None)
             raise
     data = {**result.report, "retrain": decision.as_dict()}
     if report_file is not None:
@@ -226,7 +225,7 @@ def _judge(task, result, name, challenger, before, metric, higher, min_improveme
 
 def _score(task, score, result, name: str, version: str, role: str) -> dict[str, float | None]:
     uri = f"models:/{name}/{version}"
-    model = tracking.load_task_model(task.name, uri)
+    model = tracking.load_task_model(task.name, uri, say=lambda _line: None)
     try:
         metrics = score(result.config, result.stages.get("ingest"),
                         result.stages.get("featurize"), model)
@@ -267,22 +266,3 @@ def _finite(value: Any) -> bool:
 
 def _finite_only(metrics: dict[str, Any]) -> dict[str, float | None]:
     return {k: float(v) if _finite(v) else None for k, v in metrics.items()}
-
-
-@contextmanager
-def terminate_as_exit() -> Iterator[None]:
-    """Turn SIGTERM (``kill``, systemd stop, cron timeouts) into ``SystemExit(143)``,
-    so the run is marked KILLED and the challenger tagged, instead of vanishing."""
-
-    def _exit(signum, frame):
-        raise SystemExit(128 + signum)
-
-    try:
-        previous = signal.signal(signal.SIGTERM, _exit)
-    except ValueError:  # not the main thread: leave signals alone
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)

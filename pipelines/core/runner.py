@@ -4,6 +4,19 @@
 runs ``ingest -> featurize -> train -> evaluate`` inside one MLflow run, times each stage,
 logs params, metrics, figures and artifacts, calls the task's optional ``register`` hook
 and finally writes the ``--report`` JSON -- only when everything succeeded.
+
+What gets registered and served:
+
+- the model is registered only when every test metric of the model is a finite number;
+  otherwise the run still ends FINISHED (its NaN metrics logged, for ``rnnkit compare``
+  to show), is tagged ``rnnkit.registered=no`` with the reason, and ``run_task`` raises
+  ``NotRegisteredError`` (no report is written);
+- a ``smoke`` run registers as ``rnnkit-<task>-smoke``, never under the serving name;
+- the first registered version of a registered model becomes its ``champion`` only when
+  it has none (``promote_first=False`` for ``rnnkit retrain``, which decides itself).
+
+A run stopped by a signal (SIGTERM, SIGINT: ``SystemExit`` / ``KeyboardInterrupt``) is
+ended FAILED, tagged with what stopped it, and the exception goes on.
 """
 
 from __future__ import annotations
@@ -15,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.core import config as config_mod
-from pipelines.core import devices, tasks, tracking
+from pipelines.core import devices, promotion, tasks, tracking
 from pipelines.core.errors import ConfigError, RnnkitUserError, StageError
 from pipelines.core.report import report_dict, write_report
 from pipelines.core.types import STAGES, Report
@@ -38,6 +51,15 @@ class RunResult:
     outputs: Report
     report_path: Path | None = None
     stages: dict[str, Any] = field(default_factory=dict)
+    registered_version: str | None = None
+
+
+class NotRegisteredError(RnnkitUserError):
+    """The run finished, but its model's test metrics are not all finite numbers."""
+
+    def __init__(self, message: str, run_id: str):
+        super().__init__(message)
+        self.run_id = run_id
 
 
 def run_task(
@@ -48,6 +70,7 @@ def run_task(
     device: str = "auto",
     echo: Callable[[str], None] | None = None,
     precision: str = "float32",
+    promote_first: bool = True,
 ) -> RunResult:
     """Run a task's stages in one MLflow run and return the result.
 
@@ -61,10 +84,14 @@ def run_task(
             is per replica (the global batch scales with the replicas).
         precision: ``float32``, ``mixed_float16`` or ``mixed_bfloat16`` for training.
         echo: called with one line per stage (progress); None for silence.
+        promote_first: make the registered version ``champion`` when its registered
+            model has none yet (``rnnkit retrain`` passes False and decides itself).
 
     Raises:
         RnnkitUserError: unknown task, task not available, bad config or report path --
             all before any MLflow run is created.
+        NotRegisteredError: the run finished with non-finite test metrics of the model,
+            so nothing was registered (and no report written).
         StageError: a stage (or logging, or ``register``) failed; the run is marked
             FAILED and the original exception is ``__cause__``.
     """
@@ -77,7 +104,7 @@ def run_task(
     report_file = _check_report_path(report_path)
 
     try:
-        run = tracking.start_run(task_name)
+        run = tracking.start_run(task_name, profile=profile)
     except Exception as exc:  # unreachable server, unwritable store: the user's to fix
         raise RnnkitUserError(
             f"Could not start an MLflow run at {tracking.tracking_uri()} "
@@ -110,22 +137,35 @@ def run_task(
         data = report_dict(task_name, run.run_id, profile, report, durations, placement)
 
         register = task.hook("register")
+        version = refused = None
         if register is not None:
             stage = "register"
-            start = time.perf_counter()
-            register(cfg, values["train"], values["featurize"], report, run)
-            durations["register"] = time.perf_counter() - start
-            tracking.log_metrics({"duration_s/register": durations["register"]})
-            data = report_dict(task_name, run.run_id, profile, report, durations, placement)
+            refused = _unregistrable(report.model_metrics)
+            if refused:
+                tracking.set_tags({"rnnkit.registered": "no",
+                                   "rnnkit.not_registered_because": refused})
+            else:
+                start = time.perf_counter()
+                register(cfg, values["train"], values["featurize"], report, run)
+                durations["register"] = time.perf_counter() - start
+                tracking.log_metrics({"duration_s/register": durations["register"]})
+                version = _registered(run, promote_first, say)
+                data = report_dict(task_name, run.run_id, profile, report, durations,
+                                   placement)
         stage = "log"
         tracking.log_json(data, "report.json")
     except Exception as exc:
         tracking.end_run("FAILED")
         raise StageError(task_name, stage, run.run_id, exc) from exc
-    except BaseException:  # KeyboardInterrupt, SystemExit: the run did not fail on its own
-        tracking.end_run("KILLED")
+    except BaseException as exc:  # SIGTERM (as SystemExit), Ctrl-C: end it, never leave it
+        _end_stopped(stage, exc)
         raise
     tracking.end_run("FINISHED")
+    if refused:
+        raise NotRegisteredError(
+            f"Run {run.run_id} finished, but {refused}, so no model version was "
+            f"registered and no report written. Training probably diverged: try a lower "
+            f"train.learning_rate.", run.run_id)
 
     if report_file is not None:
         try:
@@ -135,7 +175,49 @@ def run_task(
                 f"Run {run.run_id} finished, but the report could not be "
                 f"written to {report_file}: {exc}."
             ) from exc
-    return RunResult(task_name, run.run_id, profile, cfg, data, report, report_file, values)
+    return RunResult(task_name, run.run_id, profile, cfg, data, report, report_file, values,
+                     version)
+
+
+def _unregistrable(metrics: dict[str, Any]) -> str | None:
+    """Why a model with these test metrics must not be registered, or None."""
+    if not metrics:
+        return "the evaluate stage reported no test metrics"
+    bad = {k: v for k, v in metrics.items() if not tracking.is_finite(v)}
+    if bad:
+        shown = ", ".join(f"{k}={v}" for k, v in bad.items())
+        return f"its test metrics are not all finite ({shown})"
+    return None
+
+
+def _registered(run: tracking.ActiveRun, promote_first: bool,
+                say: Callable[[str], None]) -> str | None:
+    """The version the register hook made; made champion if the model has none yet."""
+    client = tracking.client()
+    name = run.registered_model
+    try:
+        version = str(promotion.version_of_run(client, name, run.run_id).version)
+    except promotion.PromotionError:  # a register hook that registers nothing (tests)
+        return None
+    tracking.set_tags({"rnnkit.registered": "yes", "rnnkit.registered_model": name,
+                       "rnnkit.registered_version": version})
+    if promote_first and promotion.promote_first(client, name, version):
+        say(f"[{run.task}] registered {name} version {version}: the first, so it is the "
+            f"champion 'rnnkit predict {run.task}' serves")
+    else:
+        say(f"[{run.task}] registered {name} version {version} (the champion moves only "
+            f"by 'rnnkit retrain' or 'rnnkit promote')")
+    return version
+
+
+def _end_stopped(stage: str, exc: BaseException) -> None:
+    """End the active run FAILED, tagged with the signal or interrupt that stopped it."""
+    code = getattr(exc, "code", None)
+    why = {143: "SIGTERM", 130: "SIGINT", 129: "SIGHUP"}.get(code, type(exc).__name__)
+    try:
+        tracking.set_tags({"rnnkit.stopped_by": why, "rnnkit.stopped_in_stage": stage})
+    finally:
+        tracking.end_run("FAILED")
 
 
 def _run_stage(

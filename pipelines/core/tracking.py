@@ -33,15 +33,26 @@ RunStatus = Literal["FINISHED", "FAILED", "KILLED"]
 
 @dataclass(frozen=True)
 class ActiveRun:
-    """The MLflow run a task is logging to; handed to the task's ``register`` hook."""
+    """The MLflow run a task is logging to; handed to the task's ``register`` hook.
+
+    ``profile`` picks the registered model a ``register`` hook writes to: a smoke run
+    never registers under the serving name (``registered_model_name``).
+    """
 
     task: str
     run_id: str
     experiment_id: str
+    profile: str = "default"
+
+    @property
+    def registered_model(self) -> str:
+        """The registered model this run's model goes to."""
+        return registered_model_name(self.task, self.profile)
 
     def log_and_register_model(self, log_model: Callable[[], Any], name: str | None = None):
-        """Shortcut for ``log_and_register_model(self.task, log_model, name)``."""
-        return log_and_register_model(self.task, log_model, name)
+        """Shortcut for ``log_and_register_model(self.task, log_model, name)``, registered
+        under ``name`` or else this run's ``registered_model``."""
+        return log_and_register_model(self.task, log_model, name or self.registered_model)
 
 
 def tracking_uri() -> str:
@@ -49,21 +60,56 @@ def tracking_uri() -> str:
     return os.environ.get("MLFLOW_TRACKING_URI") or mlflow.get_tracking_uri()
 
 
+_READY_STORES: set[str] = set()
+
+
+def ensure_store(uri: str | None = None) -> None:
+    """Create a new sqlite store's tables under a file lock, once per process.
+
+    Two jobs starting at once on a fresh ``sqlite:///mlflow.db`` would otherwise both
+    run MLflow's schema migrations, and one fails ("duplicate column name") leaving the
+    store half-migrated. Concurrent jobs should use ``mlflow server`` (README); this
+    makes the plain default safe too. Other stores need nothing.
+    """
+    uri = uri or tracking_uri()
+    if uri in _READY_STORES or not uri.startswith("sqlite:"):
+        return
+    from pipelines.core import lock
+
+    with lock.waiting(lock.store_lock_path(uri)):
+        mlflow.MlflowClient(tracking_uri=uri).search_experiments(max_results=1)
+    _READY_STORES.add(uri)
+
+
+def client() -> mlflow.MlflowClient:
+    """A client of the store ``tracking_uri`` names (created safely on first use)."""
+    ensure_store()
+    return mlflow.MlflowClient(tracking_uri=tracking_uri())
+
+
 def experiment_name(task: str) -> str:
     """The task's experiment: ``rnnkit-<task>``."""
     return f"rnnkit-{task}"
 
 
-def registered_model_name(task: str) -> str:
-    """The task's registered model: ``rnnkit-<task>``."""
-    return f"rnnkit-{task}"
+SMOKE_PROFILE = "smoke"
 
 
-def start_run(task: str, run_name: str | None = None) -> ActiveRun:
+def registered_model_name(task: str, profile: str | None = None) -> str:
+    """The registered model of ``task``: ``rnnkit-<task>``, the serving name, for every
+    profile but ``smoke``, whose seconds-long runs go to ``rnnkit-<task>-smoke`` so that
+    a test or a try-out never becomes the model ``rnnkit predict`` serves."""
+    suffix = "-smoke" if profile == SMOKE_PROFILE else ""
+    return f"rnnkit-{task}{suffix}"
+
+
+def start_run(task: str, run_name: str | None = None, profile: str = "default") -> ActiveRun:
     """Start a run in the task's experiment (created on first use)."""
+    ensure_store()
     experiment = mlflow.set_experiment(experiment_name(task))
     run = mlflow.start_run(experiment_id=experiment.experiment_id, run_name=run_name)
-    return ActiveRun(task=task, run_id=run.info.run_id, experiment_id=experiment.experiment_id)
+    return ActiveRun(task=task, run_id=run.info.run_id, experiment_id=experiment.experiment_id,
+                     profile=profile)
 
 
 def end_run(status: RunStatus = "FINISHED") -> None:
@@ -190,7 +236,8 @@ def log_and_register_model(task: str, log_model: Callable[[], Any], name: str | 
         log_model: called inside the active run; logs the model (``mlflow.keras.log_model``
             or ``mlflow.pyfunc.log_model``, with signature and input example) and returns
             its ``ModelInfo`` or model URI.
-        name: registered model name; default ``rnnkit-<task>``.
+        name: registered model name; default ``rnnkit-<task>`` (``ActiveRun`` passes
+            its profile's name).
 
     Returns:
         The new ``mlflow.entities.model_registry.ModelVersion``.
@@ -227,83 +274,127 @@ def is_finite(value: Any) -> bool:
     return _is_number(value) and math.isfinite(float(value))
 
 
-def pyfunc_texts(model_input, column: str = "text") -> list:
-    """The strings a text pyfunc was given: a DataFrame's ``column`` (else its first
-    column), a Series or array, one string, or any iterable of strings."""
-    import numpy as np
-    import pandas as pd
-
-    if isinstance(model_input, pd.DataFrame):
-        name = column if column in model_input else model_input.columns[0]
-        return model_input[name].tolist()
-    if isinstance(model_input, pd.Series | np.ndarray):
-        return list(model_input.tolist())
-    if isinstance(model_input, str):
-        return [model_input]
-    return list(model_input)
-
-
-def log_keras_pyfunc(
+def log_task_model(
     run: ActiveRun,
-    entry_point: Path,
+    model_class: type,
     keras_model: Any,
     preprocessors: Mapping[str, Any],
     example: Any,
-    output: Any,
     extra_requirements: Sequence[str] = (),
     signature: Any = None,
+    params: Mapping[str, Any] | None = None,
 ):
     """Log a Keras model and its JSON preprocessors as one pyfunc, and register it.
 
-    The pyfunc is a "model from code" (`entry_point` calls `mlflow.models.set_model`),
-    so nothing is pickled; its artifacts are `model` (the `.keras` file) and, for each
-    `name: obj` of `preprocessors`, `name` (`obj.save(path)` writes `<name>.json`).
-    The signature is inferred from `example` and `output` unless one is given.
+    The pyfunc is a "model from code" (``pipelines/core/pyfunc_entry.py``, with
+    ``model_class`` -- a ``pipelines.core.serving.TaskModel`` -- named in its
+    ``model_config``), so nothing is pickled; its artifacts are ``model`` (the ``.keras``
+    file) and, for each ``name: obj`` of ``preprocessors``, ``name`` (``obj.save(path)``
+    writes ``<name>.json``). The output for the signature is what ``model_class`` itself
+    answers for ``example`` in-process, the code path of the loaded model.
 
     Returns:
-        The registered `ModelVersion` of `rnnkit-<task>`.
+        ``(ModelVersion, output)``: the registered version of the run's registered
+        model, and the in-process answers to ``example``.
     """
     import keras
     import numpy as np
     import pandas as pd
 
-    signature = signature or mlflow.models.infer_signature(example, output)
+    from pipelines.core import serving
+
+    output = model_class.from_objects(keras_model, **preprocessors).predict(
+        None, example, dict(params or {}))
+    signature = signature or mlflow.models.infer_signature(example, output, params=params)
     requirements = [f"keras=={keras.__version__}", f"mlflow=={mlflow.__version__}",
                     f"pandas=={pd.__version__}", f"numpy=={np.__version__}",
                     *extra_requirements]
+    entry_point = Path(serving.__file__).with_name("pyfunc_entry.py")
     with tempfile.TemporaryDirectory() as tmp:
         model_path = Path(tmp) / "model.keras"
         keras_model.save(model_path)
         artifacts = {"model": str(model_path)}
         for name, preprocessor in preprocessors.items():
             artifacts[name] = str(preprocessor.save(Path(tmp) / f"{name}.json"))
-        return run.log_and_register_model(lambda: mlflow.pyfunc.log_model(
+        version = run.log_and_register_model(lambda: mlflow.pyfunc.log_model(
             name="model", python_model=str(entry_point), artifacts=artifacts,
+            model_config={"class": serving.class_path(model_class)},
             signature=signature, input_example=example, pip_requirements=requirements,
         ))
+    return version, output
 
 
-CHAMPION = "champion"  # the registry alias `rnnkit retrain` moves
+CHAMPION = "champion"  # the registry alias `rnnkit retrain` and `rnnkit promote` move
 
 
-def champion_uri(task: str) -> str:
+def champion_uri(task: str, profile: str | None = None) -> str:
     """``models:/rnnkit-<task>@champion``."""
-    return f"models:/{registered_model_name(task)}@{CHAMPION}"
+    return f"models:/{registered_model_name(task, profile)}@{CHAMPION}"
 
 
-def default_model_uri(task: str) -> str:
-    """``models:/rnnkit-<task>@champion`` when that alias exists, else ``.../latest``."""
-    client = mlflow.MlflowClient(tracking_uri=tracking_uri())
+@dataclass(frozen=True)
+class Served:
+    """The model ``rnnkit predict`` loads: its URI, and a line saying which version."""
+
+    uri: str
+    note: str
+
+
+def serving_model(task: str, profile: str | None = None) -> Served:
+    """The version of ``rnnkit-<task>`` that serves: the ``champion`` alias.
+
+    Falls back to the latest version only when the model exists but has no
+    ``champion`` alias (a store written before aliases were set on registration),
+    and says so; any other problem (no such model, an unreachable store) is an error,
+    never a silent fallback.
+    """
+    name = registered_model_name(task, profile)
     try:
-        client.get_model_version_by_alias(registered_model_name(task), CHAMPION)
-    except Exception:  # no such model or alias (or no store: loading will say so)
-        return f"models:/{registered_model_name(task)}/latest"
-    return champion_uri(task)
+        store = client()
+        model = store.get_registered_model(name)
+    except mlflow.exceptions.MlflowException as exc:
+        if exc.error_code == "RESOURCE_DOES_NOT_EXIST":
+            hint = "" if profile == SMOKE_PROFILE else (
+                f" (smoke runs register as {registered_model_name(task, SMOKE_PROFILE)}: "
+                f"--model {champion_uri(task, SMOKE_PROFILE)})")
+            raise RnnkitUserError(
+                f"No model is registered as {name} in {tracking_uri()}. Train one with "
+                f"'rnnkit run {task}', or pass --model URI{hint}.") from exc
+        raise _store_error(exc) from exc
+    except Exception as exc:  # connection refused, bad URI
+        raise _store_error(exc) from exc
+    champion = (model.aliases or {}).get(CHAMPION)
+    if champion is not None:
+        return Served(champion_uri(task, profile),
+                      f"serving {name} version {champion} (alias {CHAMPION})")
+    versions = store.search_model_versions(f"name = '{name}'")
+    if not versions:
+        raise RnnkitUserError(f"{name} has no model versions in {tracking_uri()}. Train one "
+                              f"with 'rnnkit run {task}', or pass --model URI.")
+    latest = max(int(v.version) for v in versions)
+    return Served(f"models:/{name}/{latest}",
+                  f"serving {name} version {latest}, the latest: it has no '{CHAMPION}' "
+                  f"alias (set one with 'rnnkit promote {task} VERSION')")
 
 
-def load_task_model(task: str, uri: str | None = None):
-    """The pyfunc at `uri` (default: `default_model_uri`), or a clear user error."""
-    uri = uri or default_model_uri(task)
+def _store_error(exc: Exception) -> RnnkitUserError:
+    return RnnkitUserError(f"Cannot read the model registry at {tracking_uri()} "
+                           f"({type(exc).__name__}: {exc}). Check MLFLOW_TRACKING_URI.")
+
+
+def load_task_model(task: str, uri: str | None = None,
+                    say: Callable[[str], None] | None = None):
+    """The pyfunc at ``uri`` (default: ``serving_model(task)``), or a clear user error.
+
+    ``say`` (default: a line on stderr) is told which model serves.
+    """
+    say = say or (lambda line: print(f"rnnkit: {line}", file=sys.stderr))
+    if uri is None:
+        served = serving_model(task)
+        uri = served.uri
+        say(served.note)
+    else:
+        say(f"serving {uri}")
     try:
         return mlflow.pyfunc.load_model(uri)
     except Exception as exc:  # no such model, store unreachable

@@ -14,6 +14,7 @@ import dataclasses
 import numpy as np
 
 from pipelines.core.errors import RnnkitUserError
+from pipelines.core.serving import task_model
 from pipelines.forecast.evaluate import forecast_levels, test_actuals
 from pipelines.forecast.featurize import ForecastFeatures
 from pipelines.forecast.metrics import point_metrics
@@ -47,7 +48,7 @@ def score_model(cfg, raw, features: ForecastFeatures, model) -> dict[str, float]
 
 def _unwrap(model):
     """The Keras model and the `Preprocessor` inside a loaded forecast pyfunc."""
-    inner = model.unwrap_python_model() if hasattr(model, "unwrap_python_model") else model
+    inner = task_model(model)
     keras_model, pre = getattr(inner, "model", None), getattr(inner, "preprocessor", None)
     if keras_model is None or not isinstance(pre, Preprocessor):
         raise RnnkitUserError(

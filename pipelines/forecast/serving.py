@@ -1,70 +1,80 @@
-"""The trained forecaster as an MLflow model: log, register, load, predict."""
+"""The trained forecaster as an MLflow model: log, register, load, predict.
+
+The pyfunc takes a DataFrame of one series' recent rows (a time column or a
+DatetimeIndex, the target and the features; ``params={"series": NAME}`` picks the
+scaler of a multi-series model) and answers ``[{"forecast": [step_1, ..., step_H]}]`` in
+original units, or ``[{"error": ...}]`` when the rows cannot be forecast from.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import mlflow
 import numpy as np
 import pandas as pd
 
-from pipelines.core import tracking
+from pipelines.core import serving, tracking
 from pipelines.core.errors import RnnkitUserError
+from pipelines.core.serving import InputError
 from pipelines.forecast.preprocess import Preprocessor
 
 TIME_COLUMNS = ("time", "date", "Date", "Date Time", "datetime", "timestamp")
 
 
-def forecast_frame(model, pre: Preprocessor, frame: pd.DataFrame, series: str | None = None):
-    """Forecast the `horizon` steps after the last row of `frame` (original units).
+def forecast_values(model, pre: Preprocessor, frame: pd.DataFrame,
+                    series: str | None = None) -> list[float]:
+    """The `horizon` values after the last row of `frame`, in original units.
 
-    `frame`: recent rows with a time column (or a DatetimeIndex), the target and the
-    features, at least `lookback` rows after resampling.
+    Raises:
+        InputError: missing columns, unreadable timestamps, fewer rows than `lookback`.
     """
     frame = _time_indexed(frame)
     name = series or next(iter(pre.mean))
+    if name not in pre.mean:
+        raise InputError(f"The model has no series {name!r}; it knows {list(pre.mean)}.")
     missing = [c for c in [pre.target, *pre.features] if c not in frame.columns]
     if missing:
-        raise RnnkitUserError(
-            f"Forecast input lacks columns {missing}; found {list(frame.columns)}."
-        )
-    regular, _ = pre.regularize(frame, name)
-    matrix = pre.matrix(regular)
+        raise InputError(f"Forecast input lacks columns {missing}; found {list(frame.columns)}.")
+    try:
+        regular, _ = pre.regularize(frame, name)
+        matrix = pre.matrix(regular)
+    except RnnkitUserError as exc:
+        raise InputError(str(exc)) from None
     if len(matrix) < pre.lookback:
-        raise RnnkitUserError(
-            f"Forecast input has {len(matrix)} rows after resampling; the model reads "
-            f"lookback = {pre.lookback} rows."
-        )
+        raise InputError(f"Forecast input has {len(matrix)} rows after resampling; the model "
+                         f"reads lookback = {pre.lookback} rows.")
     x = pre.scale(name, matrix)[-pre.lookback :][None]
     values = pre.unscale_target(name, np.asarray(model.predict(x, verbose=0))[0])
     if pre.returns:
         values = regular[pre.target].iloc[-1] * np.exp(np.cumsum(values))
-    return pd.DataFrame([values], columns=[f"step_{k + 1}" for k in range(len(values))])
+    return [float(v) for v in values]
 
 
 def _time_indexed(frame: pd.DataFrame) -> pd.DataFrame:
     if isinstance(frame.index, pd.DatetimeIndex):
         return frame.sort_index()
+    if frame.shape[1] == 0:
+        raise InputError("Forecast input has no columns.")
     column = next((c for c in TIME_COLUMNS if c in frame.columns), frame.columns[0])
     try:
         index = pd.to_datetime(frame[column])
     except (ValueError, TypeError) as exc:
-        raise RnnkitUserError(f"Cannot read timestamps in column {column!r}: {exc}") from exc
+        raise InputError(f"Cannot read timestamps in column {column!r}: {exc}") from exc
     return frame.drop(columns=[column]).set_index(pd.DatetimeIndex(index, name="time")).sort_index()
 
 
-class ForecastModel(mlflow.pyfunc.PythonModel):
-    """pyfunc: a DataFrame of recent rows in, a one-row DataFrame `step_1..step_H` out."""
+class ForecastModel(serving.TaskModel):
+    """pyfunc: a DataFrame of recent rows in, ``[{"forecast": [...]}]`` out."""
 
-    def load_context(self, context):
-        import keras
+    preprocessors = {"preprocessor": Preprocessor}
 
-        self.model = keras.saving.load_model(context.artifacts["model"])
-        self.preprocessor = Preprocessor.load(context.artifacts["preprocessor"])
+    def read(self, model_input) -> list:
+        return [model_input]  # the rows of one series make one forecast
 
-    def predict(self, context, model_input: pd.DataFrame, params: dict | None = None):
-        series = (params or {}).get("series")
-        return forecast_frame(self.model, self.preprocessor, model_input, series)
+    def prepare(self, frame, position: int, params: dict) -> list[float]:
+        return forecast_values(self.model, self.preprocessor, pd.DataFrame(frame),
+                               params.get("series"))
+
+    def answer(self, forecasts: list, params: dict) -> list[dict]:
+        return [{"forecast": values} for values in forecasts]
 
 
 def input_example(features) -> pd.DataFrame:
@@ -75,21 +85,20 @@ def input_example(features) -> pd.DataFrame:
 
 def register(cfg, trained, features, report, run):
     """Log the model (with signature and input example) and register `rnnkit-forecast`."""
-    example = input_example(features)
-    output = forecast_frame(trained.model, features.preprocessor, example)
-    tracking.log_keras_pyfunc(run, Path(__file__).with_name("pyfunc_model.py"), trained.model,
-                              {"preprocessor": features.preprocessor}, example, output)
+    tracking.log_task_model(run, ForecastModel, trained.model,
+                            {"preprocessor": features.preprocessor}, input_example(features))
 
 
 def predict(inputs: list[str], model_uri: str | None) -> list[dict]:
-    """`rnnkit predict forecast FILE.csv ...`: one forecast per CSV of recent rows."""
+    """`rnnkit predict forecast FILE.csv ...`: one forecast per CSV of recent rows, or
+    what is wrong with the file."""
     model = tracking.load_task_model("forecast", model_uri)
     results = []
     for path in inputs:
         try:
             frame = pd.read_csv(path)
-        except (OSError, ValueError) as exc:
-            raise RnnkitUserError(f"Cannot read forecast input {path}: {exc}") from exc
-        values = model.predict(frame).iloc[0].tolist()
-        results.append({"input": path, "forecast": values})
+        except (OSError, ValueError, UnicodeDecodeError) as exc:
+            results.append({"input": path, serving.ERROR: f"Cannot read {path}: {exc}"})
+            continue
+        results.append({"input": path, **model.predict(frame)[0]})
     return results

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipelines.core.errors import RnnkitUserError
+from pipelines.core.serving import answers_or_raise, probabilities_of
 from pipelines.sentiment.baselines import classification_metrics
 from pipelines.sentiment.featurize import SentimentFeatures
 from pipelines.sentiment.serving import TEXT_COLUMN
@@ -18,12 +18,6 @@ from pipelines.sentiment.serving import TEXT_COLUMN
 def score_model(cfg, raw, features: SentimentFeatures, model) -> dict[str, float]:
     """Metrics of `model` (a loaded `rnnkit-sentiment` pyfunc) on the test split."""
     test = features.splits["test"]
-    frame = model.predict(pd.DataFrame({TEXT_COLUMN: test.texts}))
-    theirs = sorted(c.removeprefix("probability_") for c in frame.columns if c != "label")
-    if theirs != sorted(features.labels):
-        raise RnnkitUserError(
-            f"The model predicts the classes {theirs}, this run's data has "
-            f"{sorted(features.labels)}: they cannot be compared."
-        )
-    probs = frame[[f"probability_{name}" for name in features.labels]].to_numpy("float64")
-    return classification_metrics(test.labels, probs)
+    answers = answers_or_raise(model.predict(pd.DataFrame({TEXT_COLUMN: test.texts})),
+                               "test text")
+    return classification_metrics(test.labels, probabilities_of(answers, features.labels))

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import mlflow
 import numpy as np
 import pandas as pd
 
-from pipelines.core import tracking
-from pipelines.core.errors import RnnkitUserError
+from pipelines.core import serving, tracking
 from pipelines.sentiment.batches import predict_proba
 from pipelines.sentiment.text import TextEncoder
 
@@ -18,60 +14,37 @@ EXAMPLE = ["A moving, beautifully acted film. I loved every minute of it.",
            "Dull, predictable and far too long. A waste of two hours."]
 
 
-def check_texts(texts) -> list[str]:
-    """The texts as strings; an empty one is a user error naming its position."""
-    out = []
-    for i, text in enumerate(texts, start=1):
-        if not isinstance(text, str) or not text.strip():
-            raise RnnkitUserError(
-                f"Input {i} is empty ({text!r}): give the text to classify.")
-        out.append(text)
-    return out
+class SentimentModel(serving.TaskModel):
+    """pyfunc: a DataFrame with a ``text`` column (or a list of texts) in; per text
+    ``{"label", "probabilities": {label: p}}``, or ``{"error"}`` for an empty one."""
 
+    preprocessors = {"text_encoder": TextEncoder}
 
-def classify(model, encoder: TextEncoder, texts) -> pd.DataFrame:
-    """One row per text: ``label`` and ``probability_<label>`` for every class."""
-    texts = check_texts(texts)
-    probs = predict_proba(model, encoder.encode(texts))
-    labels = np.asarray(encoder.labels, dtype=object)
-    frame = pd.DataFrame({"label": labels[probs.argmax(axis=1)] if len(texts) else []})
-    for i, name in enumerate(encoder.labels):
-        frame[f"probability_{name}"] = probs[:, i].astype("float64")
-    return frame
+    def read(self, model_input) -> list:
+        return serving.texts_of(model_input, TEXT_COLUMN)
 
+    def prepare(self, item, position: int, params: dict) -> str:
+        return serving.check_text(item, position)
 
-def as_records(texts, frame: pd.DataFrame, labels: list[str]) -> list[dict]:
-    """``classify`` rows as ``{"input", "label", "probabilities": {label: p}}``."""
-    return [{"input": text, "label": str(row["label"]),
-             "probabilities": {name: float(row[f"probability_{name}"]) for name in labels}}
-            for text, (_, row) in zip(texts, frame.iterrows(), strict=True)]
-
-
-class SentimentModel(mlflow.pyfunc.PythonModel):
-    """pyfunc: a DataFrame with a ``text`` column (or a list of texts) in."""
-
-    def load_context(self, context):
-        import keras
-
-        self.model = keras.saving.load_model(context.artifacts["model"])
-        self.encoder = TextEncoder.load(context.artifacts["text_encoder"])
-
-    def predict(self, context, model_input: pd.DataFrame, params: dict | None = None):
-        return classify(self.model, self.encoder, tracking.pyfunc_texts(model_input, TEXT_COLUMN))
+    def answer(self, texts: list[str], params: dict) -> list[dict]:
+        probs = predict_proba(self.model, self.text_encoder.encode(texts))
+        labels = list(self.text_encoder.labels)
+        return [{"label": labels[int(np.argmax(row))],
+                 "probabilities": {name: float(p) for name, p in zip(labels, row, strict=True)}}
+                for row in probs]
 
 
 def register(cfg, trained, features, report, run):
     """Log the model (signature, input example, encoder JSON) and register it."""
-    example = pd.DataFrame({TEXT_COLUMN: EXAMPLE})
-    output = classify(trained.model, features.encoder, EXAMPLE)
-    tracking.log_keras_pyfunc(run, Path(__file__).with_name("pyfunc_model.py"), trained.model,
-                              {"text_encoder": features.encoder}, example, output)
+    tracking.log_task_model(run, SentimentModel, trained.model,
+                            {"text_encoder": features.encoder},
+                            pd.DataFrame({TEXT_COLUMN: EXAMPLE}))
 
 
 def predict(inputs: list[str], model_uri: str | None) -> list[dict]:
-    """`rnnkit predict sentiment TEXT ...`: label and class probabilities per text."""
-    texts = check_texts(inputs)  # before loading: a bad input fails fast
+    """`rnnkit predict sentiment TEXT ...`: label and class probabilities per text, or
+    the reason it could not be classified."""
     model = tracking.load_task_model("sentiment", model_uri)
-    frame = model.predict(pd.DataFrame({TEXT_COLUMN: texts}))
-    labels = [c.removeprefix("probability_") for c in frame.columns if c != "label"]
-    return as_records(texts, frame, labels)
+    answers = model.predict(pd.DataFrame({TEXT_COLUMN: list(inputs)}))
+    return [{"input": serving.shown(text), **answer}
+            for text, answer in zip(inputs, answers, strict=True)]

@@ -8,13 +8,12 @@ metrics are those of `evaluate` for that fold (`accuracy f1`).
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
-from pipelines.core.errors import RnnkitUserError
-from pipelines.speech.evaluate import scores
+from pipelines.core.serving import answers_or_raise, probabilities_of
+from pipelines.speech.evaluate import probability_scores
 from pipelines.speech.featurize import SpeechFeatures
-from pipelines.speech.serving import PROB, registered_fold
+from pipelines.speech.serving import registered_fold
 
 
 def score_model(cfg, raw, features: SpeechFeatures, model) -> dict[str, float]:
@@ -23,12 +22,5 @@ def score_model(cfg, raw, features: SpeechFeatures, model) -> dict[str, float]:
     fold = next(f for f in features.folds if f.name == name)
     frame = pd.DataFrame({"audio": [raw.clips[i].audio.astype("float64") for i in fold.test],
                           "sample_rate": raw.sample_rate})
-    out = model.predict(frame)
-    theirs = sorted(c.removeprefix(PROB) for c in out.columns if c.startswith(PROB))
-    if theirs != sorted(features.labels):
-        raise RnnkitUserError(
-            f"The model predicts the classes {theirs}, this run's data has "
-            f"{sorted(features.labels)}: they cannot be compared."
-        )
-    probs = out[[PROB + label for label in features.labels]].to_numpy("float64")
-    return scores(features.y[fold.test], np.argmax(probs, axis=1))
+    answers = answers_or_raise(model.predict(frame), "test clip")
+    return probability_scores(features.y[fold.test], probabilities_of(answers, features.labels))

@@ -1,75 +1,74 @@
 """The trained classifier as an MLflow pyfunc model: log, register, load, predict.
 
-The logged model holds the `.keras` model and the featurizer JSON; its input is a
+The logged model holds the `.keras` model and the featurizer JSON. Its input is a
 DataFrame with a `path` (wav file) or an `audio` (samples) + `sample_rate` column per
-row, its output a `label` column and one `prob_<label>` column per class.
+row (or a plain list of wav paths); its output one `{"label", "probabilities"}` per row,
+or `{"error"}` for a row whose audio cannot be used (a missing, empty or corrupt file).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import mlflow
 import numpy as np
 import pandas as pd
 
-from pipelines.core import tracking
+from pipelines.core import serving, tracking
 from pipelines.core.errors import RnnkitUserError
 from pipelines.speech.audio import SpeechDataError, load_for_prediction, resample
 from pipelines.speech.dataset import predict_proba
 from pipelines.speech.featurizer import LogMelFeaturizer
 
-PROB = "prob_"
-
 
 def waveform(row: dict, featurizer: LogMelFeaturizer) -> np.ndarray:
+    """The row's samples at the featurizer's rate, from its `path` or `audio`."""
     path = row.get("path")
     if isinstance(path, str) and path:
         return load_for_prediction(path, featurizer.sample_rate)
     audio = row.get("audio")
     if audio is None or len(audio) == 0:
         raise SpeechDataError("Each input row needs a wav `path` or non-empty `audio` samples.")
+    samples = np.asarray(audio, dtype="float32")
+    if not np.all(np.isfinite(samples)):
+        raise SpeechDataError("The `audio` samples hold NaN or infinite values.")
     rate = row.get("sample_rate")
     rate = featurizer.sample_rate if rate is None or pd.isna(rate) else int(rate)
-    return resample(np.asarray(audio, dtype="float32"), rate, featurizer.sample_rate)
+    return resample(samples, rate, featurizer.sample_rate)
 
 
-def classify(model, featurizer: LogMelFeaturizer, frame: pd.DataFrame) -> pd.DataFrame:
-    """`label` and `prob_<label>` columns, one row per input row."""
-    if len(frame) == 0:
-        raise SpeechDataError("No audio to classify: the input is empty.")
-    frames = [featurizer.transform(waveform(row, featurizer))
-              for row in frame.to_dict(orient="records")]
-    probs = predict_proba(model, frames)
-    out = pd.DataFrame(probs.astype("float64"),
-                       columns=[PROB + name for name in featurizer.labels])
-    out.insert(0, "label", [featurizer.labels[i] for i in probs.argmax(axis=1)])
-    return out
+class SpeechModel(serving.TaskModel):
+    """pyfunc: wav paths or audio samples in, `{"label", "probabilities"}` per clip."""
 
+    preprocessors = {"featurizer": LogMelFeaturizer}
 
-class SpeechModel(mlflow.pyfunc.PythonModel):
-    def load_context(self, context):
-        import keras
-
-        self.model = keras.saving.load_model(context.artifacts["model"])
-        self.featurizer = LogMelFeaturizer.load(context.artifacts["featurizer"])
-
-    def predict(self, context, model_input, params: dict | None = None):
+    def read(self, model_input) -> list[dict]:
         if not isinstance(model_input, pd.DataFrame):  # a plain list of wav paths
             model_input = pd.DataFrame({"path": list(model_input)})
-        return classify(self.model, self.featurizer, model_input)
+        return model_input.to_dict(orient="records")
+
+    def prepare(self, row: dict, position: int, params: dict) -> np.ndarray:
+        try:
+            return self.featurizer.transform(waveform(row, self.featurizer))
+        except RnnkitUserError as exc:
+            where = row.get("path") if isinstance(row.get("path"), str) else f"row {position}"
+            raise serving.InputError(f"{where}: {exc}") from None
+
+    def answer(self, frames: list[np.ndarray], params: dict) -> list[dict]:
+        labels = list(self.featurizer.labels)
+        return [{"label": labels[int(np.argmax(row))],
+                 "probabilities": {name: float(p) for name, p in zip(labels, row, strict=True)}}
+                for row in predict_proba(self.model, frames)]
 
 
-def signature_and_example(audio: np.ndarray, rate: int, output: pd.DataFrame):
+def signature(audio: np.ndarray, rate: int, output: list[dict]):
+    """Path or audio (+ rate) columns in, label and probabilities out."""
+    import mlflow
     from mlflow.models import ModelSignature
     from mlflow.types.schema import Array, ColSpec, Schema
 
     inputs = Schema([ColSpec("string", "path", required=False),
                      ColSpec(Array("double"), "audio", required=False),
                      ColSpec("long", "sample_rate", required=False)])
-    outputs = mlflow.models.infer_signature(output).inputs
     example = pd.DataFrame({"audio": [audio.astype("float64").tolist()], "sample_rate": [rate]})
-    return ModelSignature(inputs, outputs), example
+    return ModelSignature(inputs, mlflow.models.infer_signature(example, output).outputs)
 
 
 def registered_fold(cfg, features) -> str:
@@ -82,29 +81,18 @@ def register(cfg, trained, features, report, run):
     """Log the pyfunc model (models from code) and register it as `rnnkit-speech`."""
     fold = registered_fold(cfg, features)
     model, featurizer = trained.folds[fold].model, features.featurizers[fold]
-    audio = features.example_audio
-    example_out = classify(model, featurizer, pd.DataFrame({"audio": [audio]}))
-    signature, example = signature_and_example(audio, featurizer.sample_rate, example_out)
-    mlflow.set_tag("registered_fold", fold)
-    tracking.log_keras_pyfunc(run, Path(__file__).with_name("pyfunc_model.py"), model,
-                              {"featurizer": featurizer}, example, example_out,
-                              extra_requirements=["librosa", "soundfile"], signature=signature)
+    audio, rate = features.example_audio, featurizer.sample_rate
+    example = pd.DataFrame({"audio": [audio.astype("float64").tolist()], "sample_rate": [rate]})
+    output = SpeechModel.from_objects(model, featurizer=featurizer).predict(None, example)
+    tracking.set_tags({"registered_fold": fold})
+    tracking.log_task_model(run, SpeechModel, model, {"featurizer": featurizer}, example,
+                            extra_requirements=["librosa", "soundfile"],
+                            signature=signature(audio, rate, output))
 
 
 def predict(inputs: list[str], model_uri: str | None) -> list[dict]:
-    """`rnnkit predict speech FILE.wav ...`: label and class probabilities per file."""
-    if not inputs:
-        raise RnnkitUserError("No inputs: give one or more wav paths.")
-    missing = [p for p in inputs if not Path(p).is_file()]
-    if missing:
-        raise SpeechDataError(f"Audio file(s) not found: {', '.join(missing)}.")
+    """`rnnkit predict speech FILE.wav ...`: label and class probabilities per file, or
+    what is wrong with the file."""
     model = tracking.load_task_model("speech", model_uri)
-    out = model.predict(pd.DataFrame({"path": list(inputs)}))
-    return to_results(inputs, out)
-
-
-def to_results(inputs: list[str], out: pd.DataFrame) -> list[dict]:
-    probs = [c for c in out.columns if c.startswith(PROB)]
-    return [{"input": item, "label": str(row["label"]),
-             "probabilities": {c[len(PROB):]: float(row[c]) for c in probs}}
-            for item, (_, row) in zip(inputs, out.iterrows(), strict=True)]
+    answers = model.predict(pd.DataFrame({"path": list(inputs)}))
+    return [{"input": path, **answer} for path, answer in zip(inputs, answers, strict=True)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pipelines.core.errors import RnnkitUserError
+from pipelines.core.serving import answers_or_raise, task_model
 from pipelines.translate.evaluate import scored_pairs, scores
 from pipelines.translate.featurize import TranslateFeatures
 from pipelines.translate.serving import OUTPUT_COLUMN, TEXT_COLUMN
@@ -26,15 +27,15 @@ def score_model(cfg, raw, features: TranslateFeatures, model) -> dict[str, float
         )
     sources, references = scored_pairs(cfg, features)
     distinct = list(dict.fromkeys(sources))
-    frame = model.predict(pd.DataFrame({TEXT_COLUMN: distinct}),
-                          params={"beam": cfg.evaluate.beam})
-    output = dict(zip(distinct, frame[OUTPUT_COLUMN].astype(str), strict=True))
+    answers = answers_or_raise(model.predict(pd.DataFrame({TEXT_COLUMN: distinct}),
+                                             params={"beam": cfg.evaluate.beam}), "test source")
+    output = {s: str(a[OUTPUT_COLUMN]) for s, a in zip(distinct, answers, strict=True)}
     return scores([output[s] for s in sources], references)
 
 
 def _direction(model) -> str | None:
     """The direction (``en-es``) saved with a translator pyfunc, if it can be read."""
     try:
-        return model.unwrap_python_model().translator.codec.direction
+        return task_model(model).codec.direction
     except AttributeError:  # not an rnnkit translator pyfunc: let decoding fail or not
         return None

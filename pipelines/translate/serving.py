@@ -5,57 +5,74 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
-import mlflow
 import pandas as pd
 
-from pipelines.core import tracking
+from pipelines.core import serving, tracking
 from pipelines.core.errors import RnnkitUserError
+from pipelines.translate.text import Codec
 from pipelines.translate.translator import TranslationWarning, Translator
 
 TEXT_COLUMN, OUTPUT_COLUMN = "text", "translation"
+WARNING = "warning"
 EXAMPLE = ["Where is the train station?", "Tom doesn't like cats."]
 
 
-class TranslateModel(mlflow.pyfunc.PythonModel):
-    """pyfunc: a DataFrame with a ``text`` column in, a ``translation`` column out;
-    ``params={"beam": k}`` picks beam search (1: greedy)."""
+class TranslateModel(serving.TaskModel):
+    """pyfunc: a DataFrame with a ``text`` column in; per text ``{"translation"}``, with a
+    ``"warning"`` when the line was empty or cut; ``params={"beam": k}`` picks beam
+    search (1: greedy)."""
 
-    def load_context(self, context):
-        self.translator = Translator.from_files(context.artifacts["model"],
-                                                context.artifacts["codec"])
+    preprocessors = {"codec": Codec}
 
-    def predict(self, context, model_input, params: dict | None = None):
-        beam = int((params or {}).get("beam", 1))
-        texts = tracking.pyfunc_texts(model_input, TEXT_COLUMN)
-        return pd.DataFrame({OUTPUT_COLUMN: self.translator.translate(texts, beam)})
+    @property
+    def translator(self) -> Translator:
+        if getattr(self, "_translator", None) is None:
+            self._translator = Translator(self.model, self.codec)
+        return self._translator
+
+    def read(self, model_input) -> list:
+        return serving.texts_of(model_input, TEXT_COLUMN)
+
+    def prepare(self, item, position: int, params: dict):
+        if isinstance(item, str) and len(item) > serving.MAX_TEXT_CHARS:
+            serving.check_text(item, position)  # raises: too long to be a sentence
+        return item if isinstance(item, str) else ""
+
+    def answer(self, texts: list[str], params: dict) -> list[dict]:
+        beam = int(params.get("beam", 1))
+        if beam < 1:
+            raise RnnkitUserError(f"beam must be at least 1 (1 is greedy). Received: {beam}.")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", TranslationWarning)  # notes go in the answers
+            done = self.translator.translate_detailed(texts, beam)
+        return [{OUTPUT_COLUMN: t.text, **({WARNING: t.note} if t.note else {})} for t in done]
 
 
 def register(cfg, trained, features, report, run):
     """Log the translator (model + codec JSON, string signature) and register it."""
-    translator = Translator(trained.model, features.codec)
-    example = pd.DataFrame({TEXT_COLUMN: EXAMPLE})
-    output = pd.DataFrame({OUTPUT_COLUMN: translator.translate(EXAMPLE)})
-    signature = mlflow.models.infer_signature(example, output, params={"beam": 1})
-    tracking.log_keras_pyfunc(run, Path(__file__).with_name("pyfunc_model.py"), trained.model,
-                              {"codec": features.codec}, example, output,
-                              extra_requirements=["sacrebleu"], signature=signature)
+    tracking.log_task_model(run, TranslateModel, trained.model, {"codec": features.codec},
+                            pd.DataFrame({TEXT_COLUMN: EXAMPLE}),
+                            extra_requirements=["sacrebleu"], params={"beam": 1})
 
 
 def translate_texts(texts: list[str], model_uri: str | None = None,
                     beam: int = 1) -> tuple[list[str], list[str]]:
     """`rnnkit translate`: translations in input order, and one warning per bad line
-    (empty: translated as ""; longer than the model's limit: cut)."""
+    (empty: translated as ""; longer than the model's limit: cut; refused: "")."""
     if beam < 1:
         raise RnnkitUserError(f"--beam must be at least 1 (1 is greedy). Received: {beam}.")
     if not texts:
         raise RnnkitUserError("No sentences: give TEXT arguments or --input-file PATH.")
+    answers = translate_answers(texts, model_uri, beam)
+    notes = [a.get(WARNING) or a.get(serving.ERROR) for a in answers]
+    return [a.get(OUTPUT_COLUMN, "") for a in answers], [n for n in notes if n]
+
+
+def translate_answers(texts: list[str], model_uri: str | None, beam: int) -> list[dict]:
+    """The pyfunc's answers for ``texts`` (one dict per text)."""
     model = tracking.load_task_model("translate", model_uri)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", TranslationWarning)
-        frame = model.predict(pd.DataFrame({TEXT_COLUMN: [str(t) for t in texts]}),
-                              params={"beam": beam})
-    notes = [str(w.message) for w in caught if issubclass(w.category, TranslationWarning)]
-    return [str(t) for t in frame[OUTPUT_COLUMN]], notes
+    return model.predict(pd.DataFrame({TEXT_COLUMN: [str(t) for t in texts]}),
+                         params={"beam": beam})
 
 
 def read_sentences(path: Path) -> list[str]:
@@ -71,6 +88,6 @@ def read_sentences(path: Path) -> list[str]:
 
 def predict(inputs: list[str], model_uri: str | None) -> list[dict]:
     """`rnnkit predict translate TEXT ...`: ``{"input", "translation"}`` per text (greedy)."""
-    translations, _ = translate_texts(list(inputs), model_uri, beam=1)
-    return [{"input": text, "translation": out}
-            for text, out in zip(inputs, translations, strict=True)]
+    answers = translate_answers(list(inputs), model_uri, beam=1)
+    return [{"input": serving.shown(text), **answer}
+            for text, answer in zip(inputs, answers, strict=True)]

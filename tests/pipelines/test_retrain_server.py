@@ -25,7 +25,7 @@ from pipelines import schedule
 from pipelines.cli import app
 from pipelines.core import lock, tracking
 
-MODEL = "rnnkit-forecast"
+MODEL = "rnnkit-forecast-smoke"  # --profile smoke retrains never touch rnnkit-forecast
 FAST = ["--profile", "smoke", "evaluate.statistical=none"]
 # One epoch of a 2-unit GRU at a hundredth of the learning rate: barely trained.
 WORSE = ["train.epochs=1", "model.units=2", "train.learning_rate=2e-5"]
@@ -130,7 +130,7 @@ def test_first_retrain_promotes(server, first):
             report["model"][metric], rel=1e-5)
     assert "promoted: champion of rnnkit-forecast is version" in result.stdout
     # predict (and translate, through load_task_model) now default to the champion
-    assert tracking.default_model_uri("forecast") == f"models:/{MODEL}@champion"
+    assert tracking.serving_model("forecast", "smoke").uri == f"models:/{MODEL}@champion"
 
 
 def test_worse_challenger_keeps_the_champion(server, first, tmp_path):
@@ -243,3 +243,42 @@ def test_retrain_killed_after_registering_keeps_champion_and_version(server, fir
     assert len(new) == 1 and set(known) <= set(versions(server))  # nothing deleted
     assert tags(server, new[0])["retrain.decision"] == "failed"
     assert "SystemExit" in tags(server, new[0])["retrain.reason"]
+
+
+RACE = """
+import sys, time
+from pipelines.core import promotion, tracking
+name, before, mine, start = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+client = tracking.client()
+b, c = client.get_model_version(name, before), client.get_model_version(name, mine)
+time.sleep(max(0.0, start - time.time()))
+try:
+    promotion.move_alias(client, name, b, c)
+    print("won", flush=True)
+except promotion.PromotionError as exc:
+    print("lost", exc, flush=True)
+"""
+
+
+def test_two_processes_racing_to_move_the_champion(server, first, tmp_path):
+    """Two hosts' retrains promote at the same moment: exactly one wins, the alias
+    names the winner, and the loser says it lost (the store-side mover token)."""
+    before = champion(server)
+    others = [v for v in versions(server) if v != before][-2:]
+    if len(others) < 2:
+        retrain(tmp_path, *WORSE)
+        others = [v for v in versions(server) if v != before][-2:]
+    start = str(time.time() + 6)  # both have imported mlflow by then
+    racers = [subprocess.Popen([sys.executable, "-c", RACE, MODEL, before, mine, start],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+              for mine in others]
+    outcomes = [racer.communicate(timeout=120) for racer in racers]
+    said = [out.strip() for out, _ in outcomes]
+    try:
+        assert [s.split()[0] for s in said].count("won") == 1, outcomes
+        winner = others[[s.split()[0] for s in said].index("won")]
+        assert champion(server) == winner
+        loser = said[1 - others.index(winner)]
+        assert "Another process" in loser or "moved" in loser, loser
+    finally:
+        server.set_registered_model_alias(MODEL, "champion", before)

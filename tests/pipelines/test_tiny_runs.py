@@ -10,15 +10,19 @@ tests/pipelines/test_without_tensorflow.py.
 
 from __future__ import annotations
 
+import json
+
 import keras
 import mlflow
 import numpy as np
 import pandas as pd
 import pytest
-from audio_testing import write_speaker_folder
 
-from pipelines.core import tracking
+from audio_testing import write_speaker_folder
+from pipelines.core import tasks, tracking
 from pipelines.core.runner import run_task
+from pipelines.serve import build_app
+from serve_testing import call, running
 
 
 def forecast_data(root):
@@ -67,26 +71,76 @@ TINY = {"forecast": forecast_data, "sentiment": sentiment_data,
         "translate": translate_data, "speech": speech_data}
 
 
+def served_forecast(root, example):
+    """The README's request: the recent rows of a CSV as ``dataframe_split``."""
+    example.to_csv(root / "recent.csv", index=False)
+    split = json.loads(pd.read_csv(root / "recent.csv").to_json(orient="split", index=False))
+    return [str(root / "recent.csv")], {"dataframe_split": split}
+
+
+def served_texts(root, example):
+    texts = ["a great film, truly", "an awful story, so dull"]
+    return texts, {"dataframe_records": [{"text": t} for t in texts]}
+
+
+def served_speech(root, example):
+    wavs = sorted(str(p) for p in (root / "wavs").rglob("*.wav"))[:2]
+    return wavs, {"dataframe_records": [{"path": w} for w in wavs]}
+
+
+SERVED = {"forecast": served_forecast, "sentiment": served_texts,
+          "translate": served_texts, "speech": served_speech}
+
+
 @pytest.mark.parametrize("task", sorted(TINY))
 def test_tiny_run_logs_a_pyfunc_that_reloads_to_identical_outputs(task, tmp_path,
                                                                    task_store, monkeypatch):
     store = task_store(task)
-    logged, log = {}, tracking.log_keras_pyfunc
+    logged, log = {}, tracking.log_task_model
 
-    def keep_example(run, entry_point, keras_model, preprocessors, example, output, *a, **k):
-        logged.update(example=example, output=output)
-        return log(run, entry_point, keras_model, preprocessors, example, output, *a, **k)
+    def keep_example(*args, **kwargs):
+        version, output = log(*args, **kwargs)
+        logged.update(example=args[4], output=output)
+        return version, output
 
-    monkeypatch.setattr(tracking, "log_keras_pyfunc", keep_example)
+    monkeypatch.setattr(tracking, "log_task_model", keep_example)
     result = run_task(task, "smoke", TINY[task](tmp_path))
 
     run = store.get_run(result.run_id)
     assert run.info.status == "FINISHED"
     assert run.data.tags["keras_backend"] == keras.backend.backend()
     assert [v.name for v in store.search_model_versions(f"run_id='{result.run_id}'")] == [
-        f"rnnkit-{task}"]
-    model = mlflow.pyfunc.load_model(f"runs:/{result.run_id}/model")
+        f"rnnkit-{task}-smoke"]  # a smoke run never registers under the serving name
+    uri = f"runs:/{result.run_id}/model"
+    model = mlflow.pyfunc.load_model(uri)
     reloaded = model.predict(logged["example"])
-    pd.testing.assert_frame_equal(reloaded.reset_index(drop=True),
-                                  pd.DataFrame(logged["output"]).reset_index(drop=True),
-                                  check_dtype=False, rtol=1e-5)
+    assert len(reloaded) == len(logged["output"]) and "error" not in reloaded[0]
+    assert flat(reloaded) == pytest.approx(flat(logged["output"]), rel=1e-5)
+
+    # rnnkit serve: MLflow's scoring server answers what rnnkit predict prints
+    items, payload = SERVED[task](tmp_path, logged["example"])
+    predicted = tasks.get_task(task).hook("predict")(items, uri)
+    with running(build_app(model)) as url:
+        assert call(f"{url}/ping")[0] == 200
+        status, served = call(f"{url}/invocations", payload)
+        bad_status, bad = call(f"{url}/invocations", '{"dataframe_records": [')
+    assert status == 200, served
+    assert served["predictions"] == [{k: v for k, v in p.items() if k != "input"}
+                                     for p in predicted]
+    assert bad_status == 400 and "stack_trace" not in bad and "Traceback" not in str(bad)
+    assert "valid JSON" in bad["message"]
+
+
+def flat(answers: list[dict]) -> list:
+    """The answers' values in a fixed order (numbers compared with a tolerance)."""
+    out = []
+    for answer in answers:
+        for key in sorted(answer):
+            value = answer[key]
+            if isinstance(value, dict):
+                out += [value[k] for k in sorted(value)]
+            elif isinstance(value, list):
+                out += value
+            else:
+                out.append(value)
+    return out

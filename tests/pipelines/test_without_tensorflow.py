@@ -61,7 +61,7 @@ def test_every_task_imports_and_a_forecast_runs_on_jax_without_tensorflow(tmp_pa
     assert data["placement"]["backend"] == "jax" and data["model"]["mae"] > 0
     reload = ("import json, sys, mlflow; m = mlflow.pyfunc.load_model(sys.argv[1]); "
               "out = m.predict(m.input_example); assert 'tensorflow' not in sys.modules; "
-              "print(json.dumps(out.iloc[0].tolist()))")
+              "print(json.dumps(out[0]['forecast']))")
     done = run_without_tensorflow(tmp_path, "-c", reload, f"runs:/{data['run_id']}/model")
     assert done.returncode == 0, done.stderr[-2000:]
     forecast = json.loads(done.stdout.strip().splitlines()[-1])

@@ -3,6 +3,9 @@ is exercised by tests/pipelines/test_retrain_server.py)."""
 
 import json
 import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import mlflow
@@ -11,7 +14,9 @@ import pandas as pd
 import pytest
 
 from pipelines.core.runner import run_task
-from pipelines.forecast.serving import forecast_frame
+from pipelines.core.serving import task_model
+from pipelines.forecast.serving import forecast_values
+from serve_testing import call, free_port
 
 DATA_HOME = Path(os.environ.get("RNNKIT_DATA_HOME", "data/raw"))
 NEEDS = {
@@ -75,14 +80,14 @@ def test_smoke_run_logs_report_metrics_and_a_model_that_reloads(source, tmp_path
     assert "figures/forecast_vs_actual.png" in artifacts
 
     versions = forecast_store.search_model_versions(f"run_id='{result.run_id}'")
-    assert [v.name for v in versions] == ["rnnkit-forecast"]
+    assert [v.name for v in versions] == ["rnnkit-forecast-smoke"]
     model = mlflow.pyfunc.load_model(f"runs:/{result.run_id}/model")
     example = model.input_example
     reloaded = model.predict(example)
-    trained = model.unwrap_python_model()
-    again = forecast_frame(trained.model, trained.preprocessor, example)
-    np.testing.assert_allclose(reloaded.to_numpy(), again.to_numpy(), rtol=1e-6)
-    assert reloaded.shape == (1, run_horizon(run))
+    trained = task_model(model)
+    again = forecast_values(trained.model, trained.preprocessor, example)
+    np.testing.assert_allclose(reloaded[0]["forecast"], again, rtol=1e-6)
+    assert len(reloaded) == 1 and len(again) == run_horizon(run)
 
 
 def run_horizon(run):
@@ -114,12 +119,41 @@ def test_cli_run_and_predict(tmp_path, forecast_store):
     model = mlflow.pyfunc.load_model(f"runs:/{run_id}/model")
     recent = tmp_path / "recent.csv"
     model.input_example.to_csv(recent, index=False)
-    predicted = cli.invoke(app, ["predict", "forecast", str(recent), "--json",
+    short = tmp_path / "short.csv"
+    model.input_example.iloc[:3].to_csv(short, index=False)
+    predicted = cli.invoke(app, ["predict", "forecast", str(recent), str(short),
+                                 str(tmp_path / "gone.csv"), "--json",
                                  "--model", f"runs:/{run_id}/model"])
-    assert predicted.exit_code == 0, predicted.output
+    assert predicted.exit_code == 1, predicted.output  # two of the three inputs failed
     result = json.loads(predicted.stdout.strip().splitlines()[-1])
-    expected = model.predict(model.input_example).iloc[0].tolist()
-    assert result == [{"input": str(recent), "forecast": pytest.approx(expected)}]
+    expected = model.predict(model.input_example)[0]["forecast"]
+    assert result[0] == {"input": str(recent), "forecast": pytest.approx(expected)}
+    assert result[1]["input"] == str(short) and "lookback" in result[1]["error"]
+    assert "gone.csv" in result[2]["error"]
+    assert "2 of 3 inputs failed" in predicted.stderr
+
+    # `rnnkit serve` (a real process) answers the README's request with the same forecast
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "pipelines.cli", "serve", "forecast", "--model",
+         f"runs:/{run_id}/model", "--port", str(port)], stderr=subprocess.PIPE, text=True)
+    try:
+        for line in server.stderr:  # model loaded, app listening
+            if "listening on" in line or server.poll() is not None:
+                break
+        url = f"http://127.0.0.1:{port}"
+        assert call(f"{url}/ping")[0] == 200
+        split = json.loads(pd.read_csv(recent).to_json(orient="split", index=False))
+        status, served = call(f"{url}/invocations", {"dataframe_split": split})
+        assert status == 200 and served == {"predictions": [{"forecast": result[0]["forecast"]}]}
+        status, refused = call(f"{url}/invocations", "not json")
+        assert status == 400 and {"error_code", "message"} <= set(refused)
+        assert "stack_trace" not in refused and "valid JSON" in refused["message"]
+        status, refused = call(f"{url}/invocations", "a,b\n1,2", content_type="text/plain")
+        assert status == 415 and "content types" in refused["message"]
+    finally:
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=30) in (0, 128 + signal.SIGTERM)  # a clean stop
     bad = cli.invoke(app, ["run", "forecast", "--profile", "smoke", "model.cel=gru"])
     assert bad.exit_code == 1 and "model.cel" in bad.stderr and "Traceback" not in bad.stderr
 

@@ -6,10 +6,9 @@ import mlflow
 import pytest
 from typer.testing import CliRunner
 
-import pipelines.sentiment as sentiment
 from pipelines.cli import app
-from pipelines.core.errors import RnnkitUserError
-from pipelines.sentiment.serving import as_records, classify
+from pipelines.core.serving import task_model
+from pipelines.sentiment.serving import SentimentModel
 from pipelines.sentiment.text import TextEncoder
 
 METRICS = {"accuracy", "f1", "roc_auc"}
@@ -19,7 +18,7 @@ TEXTS = ["One of the best films I have seen: moving, funny and beautifully acted
 
 @pytest.mark.dataset
 def test_smoke_run_beats_majority_and_predict_matches_the_trained_model(
-        imdb_home, sentiment_store, run_keeping_model, monkeypatch):
+        imdb_home, sentiment_store, run_keeping_model, monkeypatch, tmp_path):
     monkeypatch.setenv("RNNKIT_DATA_HOME", str(imdb_home))
     result, report, trained, features = run_keeping_model("sentiment")
     assert set(report["model"]) == METRICS
@@ -39,16 +38,19 @@ def test_smoke_run_beats_majority_and_predict_matches_the_trained_model(
     assert "figures/confusion_matrix.png" in figures
     assert "| tfidf_logreg |" in result.outputs.tables["summary"]
     versions = sentiment_store.search_model_versions(f"run_id='{result.run_id}'")
-    assert [v.name for v in versions] == ["rnnkit-sentiment"]
+    assert [v.name for v in versions] == ["rnnkit-sentiment-smoke"]
 
     # the in-process model, the reloaded pyfunc and the CLI agree
-    expected = as_records(TEXTS, classify(trained.model, features.encoder, TEXTS),
-                          features.labels)
+    direct = SentimentModel.from_objects(trained.model, text_encoder=features.encoder)
+    expected = [{"input": t, **a} for t, a in zip(TEXTS, direct.predict(None, TEXTS),
+                                                  strict=True)]
     uri = f"runs:/{result.run_id}/model"
     loaded = mlflow.pyfunc.load_model(uri)
-    assert TextEncoder.to_dict(loaded.unwrap_python_model().encoder) == features.encoder.to_dict()
-    frame = loaded.predict(loaded.input_example)
-    assert list(frame.columns) == ["label", "probability_negative", "probability_positive"]
+    assert (TextEncoder.to_dict(task_model(loaded).text_encoder)
+            == features.encoder.to_dict())
+    answers = loaded.predict(loaded.input_example)
+    assert set(answers[0]) == {"label", "probabilities"}
+    assert set(answers[0]["probabilities"]) == {"negative", "positive"}
     cli = CliRunner()
     out = cli.invoke(app, ["predict", "sentiment", *TEXTS, "--json", "--model", uri])
     assert out.exit_code == 0, out.output
@@ -58,16 +60,35 @@ def test_smoke_run_beats_majority_and_predict_matches_the_trained_model(
         assert g["input"] == e["input"]
         assert g["probabilities"] == pytest.approx(e["probabilities"], abs=1e-6)
 
-    latest = cli.invoke(app, ["predict", "sentiment", TEXTS[0]])  # default: latest version
-    assert latest.exit_code == 0 and got[0]["label"] in latest.stdout
+    # a smoke run is never what `rnnkit predict sentiment` serves by default ...
+    served = cli.invoke(app, ["predict", "sentiment", TEXTS[0]])
+    assert served.exit_code == 1 and "No model is registered as rnnkit-sentiment" in served.stderr
+    # ... but its own registered model is its champion
+    smoke = cli.invoke(app, ["predict", "sentiment", TEXTS[0], "--model",
+                             "models:/rnnkit-sentiment-smoke@champion"])
+    assert smoke.exit_code == 0 and got[0]["label"] in smoke.stdout
 
+    # a batch with bad inputs: the others are answered, each failure named, exit 1
+    huge = "great " * 200_000
+    batch = cli.invoke(app, ["predict", "sentiment", TEXTS[0], "  ", huge, TEXTS[1],
+                             "--json", "--model", uri])
+    assert batch.exit_code == 1
+    answers = json.loads(batch.stdout)
+    assert [a.get("label") for a in answers] == [got[0]["label"], None, None, got[1]["label"]]
+    assert "Input 2 is empty" in answers[1]["error"]
+    assert "1,200,000 characters long; the limit is 100,000" in answers[2]["error"]
+    assert len(answers[2]["input"]) < 300  # a 1.2 MB input is not echoed back whole
+    assert "input 3" in batch.stderr and "2 of 4 inputs failed" in batch.stderr
 
-def test_empty_predict_input_is_a_user_error(sentiment_store):
-    with pytest.raises(RnnkitUserError, match="Input 2 is empty"):
-        sentiment.predict(["fine", "  "], "models:/none/1")
-    out = CliRunner().invoke(app, ["predict", "sentiment", "good film", ""])
-    assert out.exit_code == 1 and "Input 2 is empty" in out.stderr
-    assert "Traceback" not in out.stderr
+    # an --input-file line that is not UTF-8 is one failed input, named by file and line
+    lines = tmp_path / "texts.txt"
+    lines.write_bytes(TEXTS[0].encode() + b"\n\xff\xfe broken\n" + TEXTS[1].encode() + b"\n")
+    read = cli.invoke(app, ["predict", "sentiment", "--input-file", str(lines), "--json",
+                            "--model", uri])
+    assert read.exit_code == 1 and "UnicodeDecodeError" not in read.stderr
+    answers = json.loads(read.stdout)
+    assert [a.get("label") for a in answers] == [got[0]["label"], None, got[1]["label"]]
+    assert f"line 2 of {lines} is not UTF-8 text (byte 0xff" in answers[1]["error"]
 
 
 @pytest.mark.parametrize("profile", ["smoke", "default", "full"])

@@ -15,7 +15,7 @@ def test_registered_model_scores_what_evaluate_measured(write_csv, labelled_rows
         f"data.source=csv:{path}", "featurize.min_count=1", "model.units=4",
         "model.embedding_dim=8", "train.epochs=1", "evaluate.tfidf_max_features=100"])
     version = sentiment_store.search_model_versions(f"run_id = '{result.run_id}'")[0]
-    model = mlflow.pyfunc.load_model(f"models:/rnnkit-sentiment/{version.version}")
+    model = mlflow.pyfunc.load_model(f"models:/rnnkit-sentiment-smoke/{version.version}")
     features = result.stages["featurize"]
     scored = score_model(result.config, result.stages["ingest"], features, model)
     assert set(scored) == {"accuracy", "f1", "roc_auc"}

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from audio_testing import write_speaker_folder, write_tone
 
+from audio_testing import write_speaker_folder, write_tone
 from pipelines.core.config import build_config
 from pipelines.speech.config import SpeechConfig
 

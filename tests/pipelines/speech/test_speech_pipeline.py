@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 
 from pipelines.core.runner import run_task
+from pipelines.core.serving import task_model
 from pipelines.speech import evaluate, featurize, ingest, train
-from pipelines.speech.serving import classify, to_results
+from pipelines.speech.serving import SpeechModel
 
 FSDD = Path(os.environ.get("RNNKIT_DATA_HOME", "data/raw")) / (
     "free_spoken_digit/fsdd_recordings.tar.gz")
@@ -55,7 +56,7 @@ def test_smoke_run_on_fsdd_logs_a_model_that_predicts_like_the_cli(tmp_path, spe
     artifacts = {a.path for a in speech_store.list_artifacts(result.run_id, "figures")}
     assert "figures/confusion_matrix.png" in artifacts
     versions = speech_store.search_model_versions(f"run_id='{result.run_id}'")
-    assert [v.name for v in versions] == ["rnnkit-speech"]
+    assert [v.name for v in versions] == ["rnnkit-speech-smoke"]
 
     wavs = []
     with tarfile.open(FSDD) as archive:
@@ -64,22 +65,28 @@ def test_smoke_run_on_fsdd_logs_a_model_that_predicts_like_the_cli(tmp_path, spe
             wavs[-1].write_bytes(archive.extractfile(name).read())
     uri = f"runs:/{result.run_id}/model"
     model = mlflow.pyfunc.load_model(uri)
-    reloaded = to_results([str(w) for w in wavs], model.predict(
-        pd.DataFrame({"path": [str(w) for w in wavs]})))
-    inner = model.unwrap_python_model()
-    direct = to_results([str(w) for w in wavs], classify(
-        inner.model, inner.featurizer, pd.DataFrame({"path": [str(w) for w in wavs]})))
-    assert reloaded == direct
-    assert model.predict(model.input_example).shape == (1, 11)
+    paths = pd.DataFrame({"path": [str(w) for w in wavs]})
+    reloaded = [{"input": str(w), **a} for w, a in zip(wavs, model.predict(paths), strict=True)]
+    inner = task_model(model)
+    direct = SpeechModel.from_objects(inner.model, featurizer=inner.featurizer)
+    assert [r["probabilities"] for r in reloaded] == [
+        a["probabilities"] for a in direct.predict(None, paths)]
+    example = model.predict(model.input_example)
+    assert len(example) == 1 and len(example[0]["probabilities"]) == 10
 
     from typer.testing import CliRunner
 
     from pipelines.cli import app
 
-    cli = CliRunner().invoke(app, ["predict", "speech", *map(str, wavs), "--json",
-                                   "--model", uri])
-    assert cli.exit_code == 0, cli.output
+    empty_wav = tmp_path / "empty.wav"
+    empty_wav.write_bytes(b"")  # one 0-byte file no longer stops the others
+    cli = CliRunner().invoke(app, ["predict", "speech", wavs[0].as_posix(), str(empty_wav),
+                                   wavs[1].as_posix(), "--json", "--model", uri])
+    assert cli.exit_code == 1, cli.output
+    assert f"input 2 ({empty_wav})" in cli.stderr and "1 of 3 inputs failed" in cli.stderr
     printed = json.loads(cli.stdout.strip().splitlines()[-1])
+    assert printed[1]["input"] == str(empty_wav) and "error" in printed[1]
+    printed = [printed[0], printed[2]]
     assert [p["label"] for p in printed] == [r["label"] for r in reloaded]
     for got, want in zip(printed, reloaded, strict=True):
         assert got["input"] == want["input"]

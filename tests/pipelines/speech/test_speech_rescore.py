@@ -12,7 +12,7 @@ def test_registered_model_scores_what_evaluate_measured(wav_folder, speech_store
         f"data.source=folder:{wav_folder}", "data.split=speaker", "data.test_speaker=bob",
         "model.units=4", "train.epochs=2", "train.batch_size=8", "train.patience=1"])
     version = speech_store.search_model_versions(f"run_id = '{result.run_id}'")[0]
-    model = mlflow.pyfunc.load_model(f"models:/rnnkit-speech/{version.version}")
+    model = mlflow.pyfunc.load_model(f"models:/rnnkit-speech-smoke/{version.version}")
     scored = score_model(result.config, result.stages["ingest"], result.stages["featurize"],
                          model)
     assert set(scored) == {"accuracy", "f1"}

@@ -1,48 +1,39 @@
-"""Speech serving: predict's user errors, and the pyfunc's classify on paths and audio."""
+"""Speech serving: the pyfunc on paths and audio, each bad clip answered on its own."""
 
 import numpy as np
 import pandas as pd
-import pytest
+import soundfile
 
-from pipelines.core.errors import RnnkitUserError
-from pipelines.speech.audio import SpeechDataError
 from pipelines.speech.featurize import featurize
 from pipelines.speech.ingest import ingest
-from pipelines.speech.serving import classify, predict, to_results
+from pipelines.speech.serving import SpeechModel
 from pipelines.speech.train import build_model
 
 
-def test_predict_rejects_empty_input_and_missing_files(tmp_path):
-    with pytest.raises(RnnkitUserError, match="No inputs"):
-        predict([], None)
-    missing = tmp_path / "nope.wav"
-    with pytest.raises(SpeechDataError, match=f"not found: {missing}"):
-        predict([str(missing)], "runs:/unused/model")
-
-
-def test_classify_takes_paths_or_audio_and_gives_probabilities(wav_folder, tiny_cfg, tmp_path):
+def test_paths_or_audio_each_answered_and_bad_clips_named(wav_folder, tiny_cfg, tmp_path):
     cfg = tiny_cfg(f"folder:{wav_folder}")
     features = featurize(cfg, ingest(cfg))
     featurizer = features.featurizers["official"]
-    model = build_model(cfg, len(features.labels), featurizer.n_features)
+    model = SpeechModel.from_objects(
+        build_model(cfg, len(features.labels), featurizer.n_features), featurizer=featurizer)
     wav = next((wav_folder / "low").glob("*.wav"))
-    import soundfile
-
     audio, rate = soundfile.read(wav, dtype="float32")
-    out = classify(model, featurizer, pd.DataFrame({
-        "path": [str(wav), None], "audio": [None, audio.tolist()], "sample_rate": [None, rate]}))
-    assert list(out.columns) == ["label", "prob_high", "prob_low"]
-    np.testing.assert_allclose(out.iloc[0, 1:].to_numpy(float), out.iloc[1, 1:].to_numpy(float),
-                               rtol=1e-5)
-    np.testing.assert_allclose(out.iloc[:, 1:].sum(axis=1), 1.0, rtol=1e-5)
-    results = to_results(["a.wav", "b"], out)
-    assert results[0]["label"] in ("high", "low")
-    assert set(results[0]["probabilities"]) == {"high", "low"}
-    with pytest.raises(SpeechDataError, match="not found"):
-        classify(model, featurizer, pd.DataFrame({"path": [str(tmp_path / "gone.wav")]}))
-    empty = tmp_path / "empty.wav"
-    soundfile.write(empty, np.zeros(0, "float32"), 8000)
-    with pytest.raises(SpeechDataError, match="empty"):
-        classify(model, featurizer, pd.DataFrame({"path": [str(empty)]}))
-    with pytest.raises(SpeechDataError, match="input is empty"):
-        classify(model, featurizer, pd.DataFrame({"path": []}))
+    empty, corrupt, gone = tmp_path / "empty.wav", tmp_path / "corrupt.wav", tmp_path / "gone.wav"
+    empty.write_bytes(b"")  # a 0-byte file
+    corrupt.write_bytes(b"RIFF1234WAVEnot really")
+    answers = model.predict(None, pd.DataFrame({
+        "path": [str(wav), None, str(empty), str(corrupt), str(gone)],
+        "audio": [None, audio.tolist(), None, None, None],
+        "sample_rate": [None, rate, None, None, None]}))
+    assert len(answers) == 5
+    good = answers[:2]
+    assert all(a["label"] in ("high", "low") for a in good)
+    assert all(set(a["probabilities"]) == {"high", "low"} for a in good)
+    np.testing.assert_allclose(list(good[0]["probabilities"].values()),
+                               list(good[1]["probabilities"].values()), rtol=1e-5)
+    np.testing.assert_allclose(sum(good[0]["probabilities"].values()), 1.0, rtol=1e-5)
+    assert str(empty) in answers[2]["error"] and "not a readable audio" in answers[2]["error"]
+    assert str(corrupt) in answers[3]["error"]
+    assert str(gone) in answers[4]["error"] and "not found" in answers[4]["error"]
+    assert model.predict(None, pd.DataFrame({"path": []})) == []
+    assert "row 1" in model.predict(None, pd.DataFrame({"audio": [[]]}))[0]["error"]

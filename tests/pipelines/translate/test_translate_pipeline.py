@@ -8,6 +8,7 @@ from typer.testing import CliRunner
 import pipelines.translate as translate
 from pipelines.cli import app
 from pipelines.core.errors import RnnkitUserError
+from pipelines.core.serving import task_model
 from pipelines.translate.translator import Translator
 
 SENTENCES = ["Where is the train station?", "I like cats.", "Tom is here."]
@@ -35,15 +36,15 @@ def test_smoke_run_beats_copying_and_the_cli_matches_the_trained_model(
     assert {"figures/attention_1.png", "figures/attention_2.png"} <= figures
     assert "| copy_source |" in result.outputs.tables["summary"]
     versions = translate_store.search_model_versions(f"run_id='{result.run_id}'")
-    assert [v.name for v in versions] == ["rnnkit-translate"]
+    assert [v.name for v in versions] == ["rnnkit-translate-smoke"]
 
     # the in-process translator, the reloaded pyfunc and the CLI give the same strings
     expected = Translator(trained.model, features.codec).translate(SENTENCES, beam=2)
     uri = f"runs:/{result.run_id}/model"
     loaded = mlflow.pyfunc.load_model(uri)
-    frame = loaded.predict(pd.DataFrame({"text": SENTENCES}), params={"beam": 2})
-    assert frame["translation"].tolist() == expected
-    assert loaded.unwrap_python_model().translator.codec.to_dict() == features.codec.to_dict()
+    answers = loaded.predict(pd.DataFrame({"text": SENTENCES}), params={"beam": 2})
+    assert [a["translation"] for a in answers] == expected
+    assert task_model(loaded).codec.to_dict() == features.codec.to_dict()
     cli = CliRunner()
     out = cli.invoke(app, ["translate", *SENTENCES, "--beam", "2", "--model", uri])
     assert out.exit_code == 0, out.output
@@ -51,11 +52,20 @@ def test_smoke_run_beats_copying_and_the_cli_matches_the_trained_model(
 
     lines = tmp_path / "sentences.txt"
     lines.write_text(f"{SENTENCES[0]}\n\n{SENTENCES[1]}\n", encoding="utf-8")
-    out = cli.invoke(app, ["translate", "--input-file", str(lines)])  # the registered model
+    smoke = ["--model", "models:/rnnkit-translate-smoke@champion"]  # the registered model
+    out = cli.invoke(app, ["translate", "--input-file", str(lines), *smoke])
     assert out.exit_code == 0, out.output
     greedy = Translator(trained.model, features.codec).translate(SENTENCES[:2])
     assert out.stdout.splitlines() == [greedy[0], "", greedy[1]]
     assert "rnnkit: warning: Input 2 is empty" in out.stderr
+    assert "serving models:/rnnkit-translate-smoke@champion" in out.stderr
+
+    # a line that is not UTF-8 gives an empty line and an error; the others are translated
+    lines.write_bytes(SENTENCES[0].encode() + b"\n\xe9t\xe9\n" + SENTENCES[1].encode())
+    out = cli.invoke(app, ["translate", "--input-file", str(lines), *smoke])
+    assert out.exit_code == 1
+    assert out.stdout.splitlines() == [greedy[0], "", greedy[1]]
+    assert f"line 2 of {lines} is not UTF-8 text (byte 0xe9" in out.stderr
 
 
 def test_translate_command_errors(translate_store):

@@ -2,7 +2,6 @@
 
 import types
 
-import pandas as pd
 import pytest
 
 from pipelines.core.errors import RnnkitUserError
@@ -15,15 +14,15 @@ class LookupPyfunc:
 
     def __init__(self, table, direction="en-es"):
         self.table, self.calls = table, []
-        codec = types.SimpleNamespace(direction=direction)
-        self._python_model = types.SimpleNamespace(translator=types.SimpleNamespace(codec=codec))
+        self._python_model = types.SimpleNamespace(
+            codec=types.SimpleNamespace(direction=direction))
 
     def unwrap_python_model(self):
         return self._python_model
 
     def predict(self, frame, params=None):
         self.calls.append((list(frame["text"]), params))
-        return pd.DataFrame({"translation": [self.table.get(t, t) for t in frame["text"]]})
+        return [{"translation": self.table.get(t, t)} for t in frame["text"]]
 
 
 @pytest.fixture

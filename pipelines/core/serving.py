@@ -1,0 +1,200 @@
+"""The served model of every task: one pyfunc base, one answer per input.
+
+``rnnkit predict``, ``rnnkit serve`` (MLflow's scoring server) and ``rnnkit retrain``
+all call the same logged pyfunc, so they can never disagree. Its ``predict`` returns a
+list with one dict per input, in input order: the task's answer
+(``{"label", "probabilities"}``, ``{"forecast"}``, ``{"translation"}``) or
+``{"error": "..."}`` for an input it cannot answer -- one bad wav or empty text never
+stops the others.
+
+A task's model class subclasses ``TaskModel`` and says how to read the inputs
+(``read``), check one (``prepare``, raising ``InputError``) and answer the good ones
+(``answer``). It is logged as a "model from code" through the one entry point
+``pipelines/core/pyfunc_entry.py`` with ``model_config={"class": "module:Class"}``: nothing
+is pickled, and the class is imported from the installed rnnkit when the model loads.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
+
+import mlflow
+import pandas as pd
+
+from pipelines.core.errors import RnnkitUserError
+
+ERROR = "error"
+MAX_TEXT_CHARS = 100_000  # a longer text is refused (the models read a few hundred tokens)
+SHOWN_CHARS = 200  # an input echoed back is cut to this many characters
+
+
+class InputError(RnnkitUserError):
+    """One input the model cannot answer; the other inputs are answered all the same."""
+
+
+class BadRequest(mlflow.exceptions.MlflowException, RnnkitUserError):
+    """The request as a whole cannot be answered (no text column, beam < 1): a user error
+    for ``rnnkit predict``, a 400 with this message for the scoring server."""
+
+    def __init__(self, message: str):
+        from mlflow.protos.databricks_pb2 import BAD_REQUEST
+
+        mlflow.exceptions.MlflowException.__init__(self, message, error_code=BAD_REQUEST)
+
+
+def answer_each(items: Sequence[Any], prepare: Callable[[Any, int], Any],
+                answer: Callable[[list[Any]], list[dict]]) -> list[dict]:
+    """``answer`` the items ``prepare(item, position)`` accepts (positions from 1), in
+    one batch; ``{"error": why}`` for the ones it refuses; one dict per item, in order."""
+    prepared, out = [], [None] * len(items)
+    for position, item in enumerate(items):
+        try:
+            prepared.append((position, prepare(item, position + 1)))
+        except InputError as exc:
+            out[position] = {ERROR: str(exc)}
+    answers = answer([value for _, value in prepared]) if prepared else []
+    for (position, _), result in zip(prepared, answers, strict=True):
+        out[position] = result
+    return out
+
+
+def check_text(text: Any, position: int) -> str:
+    """A text to classify or translate: a non-empty string of at most MAX_TEXT_CHARS."""
+    if not isinstance(text, str) or not text.strip():
+        raise InputError(f"Input {position} is empty ({shown(text)!r}): give a text.")
+    if len(text) > MAX_TEXT_CHARS:
+        raise InputError(f"Input {position} is {len(text):,} characters long; the limit is "
+                         f"{MAX_TEXT_CHARS:,}.")
+    return text
+
+
+def shown(value: Any) -> Any:
+    """``value`` as it is echoed back: a long string cut to SHOWN_CHARS, with its length."""
+    if isinstance(value, str) and len(value) > SHOWN_CHARS:
+        return f"{value[:SHOWN_CHARS]}... ({len(value):,} characters)"
+    return value
+
+
+def texts_of(model_input: Any, column: str = "text") -> list:
+    """The strings a text pyfunc was given: a DataFrame's ``column`` (else its first
+    column), a Series or array, one string, or any iterable of strings."""
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(model_input, pd.DataFrame):
+        if model_input.shape[1] == 0:
+            raise RnnkitUserError(f"The input has no columns; give a {column!r} column.")
+        name = column if column in model_input else model_input.columns[0]
+        return model_input[name].tolist()
+    if isinstance(model_input, pd.Series | np.ndarray):
+        return list(model_input.tolist())
+    if isinstance(model_input, str):
+        return [model_input]
+    return list(model_input)
+
+
+class TaskModel(mlflow.pyfunc.PythonModel):
+    """A Keras model and its JSON preprocessors, answering each input on its own.
+
+    Subclasses set ``preprocessors`` (artifact name -> class with ``load(path)``; the
+    object becomes the attribute of that name) and implement ``read``, ``prepare`` and
+    ``answer``. ``from_objects`` builds one in-process from the trained objects: the
+    very code path of the loaded model, so what is logged is what serves.
+    """
+
+    preprocessors: ClassVar[dict[str, type]] = {}
+
+    def load_context(self, context):
+        import keras
+
+        self.model = keras.saving.load_model(context.artifacts["model"], compile=False)
+        for name, cls in self.preprocessors.items():
+            setattr(self, name, cls.load(context.artifacts[name]))
+
+    @classmethod
+    def from_objects(cls, model, **preprocessors) -> TaskModel:
+        self = cls()
+        self.model = model
+        for name, value in preprocessors.items():
+            setattr(self, name, value)
+        return self
+
+    def predict(self, context, model_input: pd.DataFrame, params: dict | None = None):
+        params = dict(params or {})
+        try:
+            return answer_each(self.read(model_input),
+                               lambda item, position: self.prepare(item, position, params),
+                               lambda good: self.answer(good, params))
+        except BadRequest:
+            raise
+        except RnnkitUserError as exc:
+            raise BadRequest(str(exc)) from exc
+
+    def read(self, model_input) -> list:
+        """The inputs in ``model_input``, one per answer."""
+        raise NotImplementedError
+
+    def prepare(self, item, position: int, params: dict) -> Any:
+        """``item`` (the ``position``-th, from 1) checked and e.g. decoded; ``InputError``
+        when it cannot be answered."""
+        return item
+
+    def answer(self, items: list, params: dict) -> list[dict]:
+        """One answer dict per prepared item."""
+        raise NotImplementedError
+
+
+class ModelFromConfig(mlflow.pyfunc.PythonModel):
+    """The entry point's model: imports ``model_config["class"]`` and delegates to it."""
+
+    inner: TaskModel | None = None
+
+    def load_context(self, context):
+        path = (context.model_config or {}).get("class", "")
+        module, _, name = path.partition(":")
+        try:
+            cls = getattr(importlib.import_module(module), name)
+        except (ImportError, AttributeError, ValueError) as exc:
+            raise RnnkitUserError(f"This model's class {path!r} cannot be imported from the "
+                                  f"installed rnnkit: {exc}.") from exc
+        self.inner = cls()
+        self.inner.load_context(context)
+
+    def predict(self, context, model_input: pd.DataFrame, params: dict | None = None):
+        return self.inner.predict(context, model_input, params)
+
+
+def class_path(cls: type) -> str:
+    """``module:Class``, as ``ModelFromConfig`` imports it."""
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
+def task_model(pyfunc) -> Any:
+    """The task's model object inside a loaded pyfunc (``TaskModel`` or an older class)."""
+    inner = pyfunc.unwrap_python_model() if hasattr(pyfunc, "unwrap_python_model") else pyfunc
+    return getattr(inner, "inner", None) or inner
+
+
+def answers_or_raise(answers: list[dict], what: str) -> list[dict]:
+    """``answers`` when none is an error, else a ``RnnkitUserError`` naming the first
+    (for scoring, where every input must be answered)."""
+    for position, answer in enumerate(answers, start=1):
+        if ERROR in answer:
+            raise RnnkitUserError(f"The model could not answer {what} {position}: "
+                                  f"{answer[ERROR]}")
+    return answers
+
+
+def probabilities_of(answers: list[dict], labels: Sequence[str]):
+    """The ``[inputs, classes]`` probabilities of classifier answers, in ``labels``
+    order; a ``RnnkitUserError`` when the model predicts other classes."""
+    import numpy as np
+
+    theirs = sorted(answers[0]["probabilities"]) if answers else sorted(labels)
+    if theirs != sorted(labels):
+        raise RnnkitUserError(f"The model predicts the classes {theirs}, this run's data has "
+                              f"{sorted(labels)}: they cannot be compared.")
+    return np.array([[a["probabilities"][name] for name in labels] for a in answers],
+                    dtype="float64")

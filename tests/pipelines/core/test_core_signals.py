@@ -1,0 +1,57 @@
+"""A run stopped by SIGTERM ends FAILED in MLflow, never RUNNING forever."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import mlflow
+
+TESTS = Path(__file__).resolve().parents[1]
+
+SLOW_RUN = textwrap.dedent("""
+    import sys, time
+    sys.path.insert(0, {tests!r})
+    import conftest
+    from pipelines.core import tasks
+
+    module = conftest.make_fake_task(__import__("pathlib").Path({config!r}))
+
+    def train(cfg, features):
+        print("training now", file=sys.stderr, flush=True)
+        time.sleep(120)
+
+    module.train = train
+    tasks.register_task("fake", module, "A slow fake task.")
+    from pipelines.cli import app
+    app(["run", "fake"])
+""")
+
+
+def test_sigterm_ends_the_run_failed(tmp_path, fake_config_path):
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    script = tmp_path / "slow_run.py"
+    script.write_text(SLOW_RUN.format(tests=str(TESTS), config=str(fake_config_path)))
+    env = {**os.environ, "MLFLOW_TRACKING_URI": uri}
+    process = subprocess.Popen([sys.executable, str(script)], stderr=subprocess.PIPE,
+                               text=True, env=env, cwd=tmp_path)
+    try:
+        deadline = time.time() + 120
+        for line in process.stderr:
+            if "training now" in line or time.time() > deadline:
+                break
+        process.send_signal(signal.SIGTERM)
+        code = process.wait(timeout=60)
+    finally:
+        process.kill()
+    assert code == 128 + signal.SIGTERM
+    client = mlflow.MlflowClient(tracking_uri=uri)
+    run = client.search_runs([client.get_experiment_by_name("rnnkit-fake").experiment_id])[0]
+    assert run.info.status == "FAILED"
+    assert run.data.tags["rnnkit.stopped_by"] == "SIGTERM"
+    assert run.data.tags["rnnkit.stopped_in_stage"] == "train"
