@@ -3,12 +3,21 @@
 import keras
 from keras import ops
 
-from rnnkit.layers.base import check_positive_int
+# The registry names of rnnkit <= 0.1's StackedRNN(units, cell="gru", ...) config, as
+# Keras serialisation names: enough to load a .keras file saved in that format.
+_LEGACY_LAYERS = {
+    "simple": ("keras.layers", "SimpleRNN", {}), "lstm": ("keras.layers", "LSTM", {}),
+    "gru": ("keras.layers", "GRU", {}), "elman": (None, "rnnkit>Elman", {}),
+    "leaky": (None, "rnnkit>LeakyRNN", {}), "skip_delay": (None, "rnnkit>SkipDelayRNN", {}),
+    "multiscale": (None, "rnnkit>MultiScaleRNN", {}),
+    "dt": (None, "rnnkit>DeepTransitionRNN", {}),
+    "dts": (None, "rnnkit>DeepTransitionRNN", {"shortcut": True}),
+}
 
 
 @keras.saving.register_keras_serializable(package="rnnkit")
 class StackedRNN(keras.layers.Layer):
-    """A stack of `L` recurrent layers of any registry kind.
+    """A stack of `L` recurrent layers of any kind.
 
     ```
     h_t^(1) = R_1(x_t,                 h_{t-1}^(1))
@@ -24,14 +33,19 @@ class StackedRNN(keras.layers.Layer):
     ```
     which shortens the path from every layer to the loss.
 
+    Like `keras.layers.StackedRNNCells`, it is composed of instances: each item of
+    `layers` is a recurrent layer (`keras.layers.SimpleRNN`, `GRU`, `LSTM`, any rnnkit
+    layer: a `keras.layers.RNN`) or a cell (wrapped in `keras.layers.RNN`). The stack
+    runs copies of them made from their configs with `return_sequences=True`,
+    `return_state=True`, its own `stateful` and, when given, its own `dtype` (as
+    `Bidirectional` copies its layer),
+    and serialises each with `keras.saving.serialize_keras_object`.
+    (`rnnkit.models.build_recurrent("stacked", units, inner_cell=..., num_layers=...)`
+    builds one by name.)
+
     Args:
-        units: Positive integer (every layer) or a list with one per layer.
-        num_layers: `L`, used when `units` is an integer. Default: 2.
-        cell: Registry name of every layer (`"gru"`, `"leaky"`, `"elman"` …;
-            see `rnnkit.models.RECURRENT_NAMES`). Default: `"gru"`.
+        layers: The recurrent layers (or cells), first to last; at least one.
         shortcuts: Add the direct connections above. Default: `False`.
-        cell_kwargs: Optional dict of extra arguments for every layer
-            (e.g. `{"delays": [1, 4]}` for `"skip_delay"`).
         return_sequences, return_state, go_backwards, stateful,
         zero_output_for_mask: as in `keras.layers.RNN`. With
         `return_state` the states of all layers follow the output, layer
@@ -40,8 +54,8 @@ class StackedRNN(keras.layers.Layer):
     Example:
 
     ```python
-    stack = StackedRNN(32, num_layers=3, cell="gru", shortcuts=True)
-    y = stack(np.zeros((4, 20, 3)))  # output shape (4, 96)
+    stack = StackedRNN([keras.layers.GRU(32), LeakyRNN(32, alpha=0.5)], shortcuts=True)
+    y = stack(np.zeros((4, 20, 3)))  # output shape (4, 64)
     ```
 
     Reference:
@@ -51,11 +65,8 @@ class StackedRNN(keras.layers.Layer):
 
     def __init__(
         self,
-        units,
-        num_layers=2,
-        cell="gru",
+        layers,
         shortcuts=False,
-        cell_kwargs=None,
         return_sequences=False,
         return_state=False,
         go_backwards=False,
@@ -63,42 +74,46 @@ class StackedRNN(keras.layers.Layer):
         zero_output_for_mask=False,
         **kwargs,
     ):
+        explicit_dtype = kwargs.get("dtype") is not None
         super().__init__(**kwargs)
-        from rnnkit.models.registry import build_recurrent
-
-        if isinstance(units, (list, tuple)):
-            layer_units = [check_positive_int("units", u) for u in units]
-            if not layer_units:
-                raise ValueError(f"`units` must not be empty. Received: units={units!r}")
-        else:
-            check_positive_int("units", units)
-            layer_units = [units] * check_positive_int("num_layers", num_layers)
-        if cell == "stacked":
-            raise ValueError("`cell` of a StackedRNN cannot be 'stacked'. Received: cell='stacked'")
-        self.units = list(units) if isinstance(units, (list, tuple)) else units
-        self.num_layers = len(layer_units)
-        self.cell = cell
+        if isinstance(layers, keras.layers.Layer) or not layers:
+            raise ValueError("`layers` must be a non-empty list of recurrent layers or cells. "
+                             f"Received: layers={layers!r}")
         self.shortcuts = bool(shortcuts)
-        self.cell_kwargs = dict(cell_kwargs or {})
         self.return_sequences = return_sequences
         self.return_state = return_state
         self.go_backwards = go_backwards
         self.stateful = stateful
         self.zero_output_for_mask = zero_output_for_mask
         self.supports_masking = True
-        self.recurrent_layers = [
-            build_recurrent(
-                cell,
-                size,
-                return_sequences=True,
-                return_state=True,
-                stateful=stateful,
-                name=f"{cell}_{i}",
-                dtype=self.dtype_policy,
-                **self.cell_kwargs,
-            )
-            for i, size in enumerate(layer_units)
-        ]
+        self.recurrent_layers = [self._inner(layer, i, explicit_dtype)
+                                 for i, layer in enumerate(layers)]
+        self.num_layers = len(self.recurrent_layers)
+
+    def _inner(self, layer, index, explicit_dtype=False):
+        """`layer` as the stack runs it: whole sequences and final states out (and the
+        stack's dtype policy, when one was given to the stack)."""
+        if not isinstance(layer, keras.layers.RNN):
+            if not hasattr(layer, "state_size"):
+                raise ValueError(f"Item {index} of `layers` is neither a recurrent layer nor "
+                                 f"a cell. Received: {layer!r}")
+            layer = keras.layers.RNN(layer, name=f"rnn_{index}")
+        config = layer.get_config()
+        wanted = {"return_sequences": True, "return_state": True, "stateful": self.stateful,
+                  "go_backwards": False}
+        if all(config.get(k) == v for k, v in wanted.items()) and not explicit_dtype:
+            return layer
+        if explicit_dtype:
+            wanted["dtype"] = self.dtype_policy
+        if isinstance(layer.cell, keras.layers.Layer) and type(layer) is keras.layers.RNN:
+            config["cell"] = keras.saving.serialize_keras_object(layer.cell)
+        return type(layer).from_config({**config, **wanted})
+
+    @property
+    def units(self):
+        """The units of each layer."""
+        return [layer.cell.units if hasattr(layer.cell, "units") else None
+                for layer in self.recurrent_layers]
 
     def _state_counts(self):
         return [len(layer.state_size) for layer in self.recurrent_layers]
@@ -189,11 +204,9 @@ class StackedRNN(keras.layers.Layer):
 
     def get_config(self):
         config = {
-            "units": self.units,
-            "num_layers": self.num_layers,
-            "cell": self.cell,
+            "layers": [keras.saving.serialize_keras_object(layer)
+                       for layer in self.recurrent_layers],
             "shortcuts": self.shortcuts,
-            "cell_kwargs": self.cell_kwargs,
             "return_sequences": self.return_sequences,
             "return_state": self.return_state,
             "go_backwards": self.go_backwards,
@@ -201,3 +214,32 @@ class StackedRNN(keras.layers.Layer):
             "zero_output_for_mask": self.zero_output_for_mask,
         }
         return {**super().get_config(), **config}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if "cell" in config and "layers" not in config:
+            config["layers"] = _legacy_layers(config)
+        config["layers"] = [layer if isinstance(layer, keras.layers.Layer)
+                            else keras.saving.deserialize_keras_object(layer)
+                            for layer in config["layers"]]
+        return cls(**config)
+
+
+def _legacy_layers(config):
+    """The layers of a config saved as `StackedRNN(units, num_layers, cell=NAME,
+    cell_kwargs)`, as Keras serialisation dicts named as the old stack named them."""
+    name = config.pop("cell")
+    units, num_layers = config.pop("units"), config.pop("num_layers", 2)
+    extra = config.pop("cell_kwargs", None) or {}
+    if name not in _LEGACY_LAYERS:
+        raise ValueError(f"This StackedRNN was saved with cell={name!r}, which this version "
+                         f"cannot rebuild; known: {', '.join(_LEGACY_LAYERS)}.")
+    module, class_name, fixed = _LEGACY_LAYERS[name]
+    sizes = list(units) if isinstance(units, list | tuple) else [units] * int(num_layers)
+    return [{"module": module, "class_name": class_name, "registered_name": None
+             if module else class_name,
+             "config": {"units": size, "name": f"{name}_{i}", "return_sequences": True,
+                        "return_state": True, "stateful": config.get("stateful", False),
+                        **fixed, **extra}}
+            for i, size in enumerate(sizes)]

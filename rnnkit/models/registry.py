@@ -10,16 +10,31 @@ from rnnkit.layers import (
     SkipDelayRNN,
     StackedRNN,
 )
+from rnnkit.names import RECURRENT_NAMES
 
 
 def _dts(units, **kwargs):
     return DeepTransitionRNN(units, shortcut=True, **kwargs)
 
 
-def _stacked(units, *, inner_cell="gru", **kwargs):
-    # `inner_cell` names the layers' cell where `cell` is taken (build_forecaster's
-    # and build_classifier's `cell` is the registry name, here "stacked")
-    return StackedRNN(units, cell=kwargs.pop("cell", inner_cell), **kwargs)
+STACK_FLAGS = ("return_sequences", "return_state", "go_backwards", "stateful",
+               "zero_output_for_mask", "name", "dtype")
+
+
+def _stacked(units, *, inner_cell="gru", num_layers=2, shortcuts=False, **kwargs):
+    """`num_layers` layers of the registry cell `inner_cell` (a list of `units` gives
+    one size per layer) in a `StackedRNN`; other arguments go to every layer."""
+    if inner_cell == "stacked":
+        raise ValueError("The inner cell of a stack cannot be 'stacked'. "
+                         "Received: inner_cell='stacked'")
+    flags = {k: kwargs.pop(k) for k in STACK_FLAGS if k in kwargs}
+    sizes = list(units) if isinstance(units, list | tuple) else [units] * num_layers
+    if not sizes or isinstance(num_layers, bool) or num_layers < 1:
+        raise ValueError(f"A stack needs at least one layer. Received: units={units!r}, "
+                         f"num_layers={num_layers!r}")
+    layers = [build_recurrent(inner_cell, size, name=f"{inner_cell}_{i}", **kwargs)
+              for i, size in enumerate(sizes)]
+    return StackedRNN(layers, shortcuts=shortcuts, **flags)
 
 
 # name -> factory(units, **kwargs) returning a layer with the keras.layers.RNN
@@ -37,7 +52,9 @@ _FACTORIES = {
     "stacked": _stacked,
 }
 
-RECURRENT_NAMES = tuple(_FACTORIES)
+if tuple(_FACTORIES) != RECURRENT_NAMES:  # the Keras-free list of rnnkit.names must match
+    raise ImportError(f"rnnkit.names.RECURRENT_NAMES {RECURRENT_NAMES} differs from the "
+                      f"registry's names {tuple(_FACTORIES)}")
 
 
 def build_recurrent(
@@ -55,7 +72,8 @@ def build_recurrent(
         return_sequences: Return the whole output sequence.
         merge_mode: Bidirectional merge mode. Default `"concat"`.
         **kwargs: Passed to the layer (e.g. `delays=(1, 8)`, `alpha=0.9`;
-            `stacked` takes `num_layers` and `inner_cell`, the cell of its layers).
+            `stacked` takes `num_layers`, `shortcuts` and `inner_cell`, the registry
+            name of its layers, and passes the rest to every layer).
 
     Example:
 

@@ -12,7 +12,8 @@ Token id 0 is padding on both sides. The decoder RNN runs over the whole target 
 once and each of its outputs then queries the encoder outputs (Luong's "attention
 after the RNN", the design of TensorFlow's NMT tutorial): training is one RNN pass,
 not a Python loop. At inference the same layers run one step at a time
-(`Seq2SeqInference`), so a `.keras` file of the training model is all one saves.
+(`Seq2SeqInference`, through `Seq2Seq.call_encoder` and `call_decoder`), so a
+`.keras` file of the training model is all one saves.
 """
 
 import keras
@@ -75,21 +76,16 @@ def state_sizes(rnn_layer):
     return sizes
 
 
-def build_seq2seq(
-    source_vocab_size,
-    target_vocab_size,
-    *,
-    embedding_dim=128,
-    cell="gru",
-    encoder_units=128,
-    decoder_units=256,
-    attention_units=128,
-    output_units=None,
-    dropout=0.0,
-    name="seq2seq",
-    **cell_kwargs,
-):
+@keras.saving.register_keras_serializable(package="rnnkit")
+class Seq2Seq(keras.Model):
     """The training model: `{"source": [B, S], "target_in": [B, T]}` -> logits `[B, T, V]`.
+
+    A functional model (keras-hub's backbone pattern) whose parts are reached through
+    methods, never by layer name: `call_encoder(source)` gives the encoder outputs and
+    the decoder's first states, `call_decoder(target_in, states, encoded, source)` the
+    logits, attention weights and new states -- over a whole target (teacher forcing)
+    or one token at a time (`Seq2SeqInference`). `compile()` defaults to Adam and
+    `masked_sparse_crossentropy`.
 
     Args:
         source_vocab_size, target_vocab_size: Vocabulary sizes including padding id 0.
@@ -103,90 +99,193 @@ def build_seq2seq(
             the cost of a step; a bottleneck of half `[c_t; d_t]` halves it. (No
             nonlinearity here: a tanh at this point kept a model at the unigram loss.)
         dropout: Dropout on the embeddings and before the output layer (0: none).
-        **cell_kwargs: Passed to both recurrent layers.
+        cell_kwargs: Passed to both recurrent layers.
 
     Example:
 
     ```python
-    model = build_seq2seq(800, 1000, encoder_units=32, decoder_units=64)
+    model = Seq2Seq(800, 1000, encoder_units=32, decoder_units=64)
     model.output_shape  # (None, None, 1000)
     ```
     """
-    source = keras.Input((None,), dtype="int32", name="source")
-    target_in = keras.Input((None,), dtype="int32", name="target_in")
-    x = keras.layers.Embedding(source_vocab_size, embedding_dim, mask_zero=True,
-                               name="source_embedding")(source)
-    if dropout:
-        x = keras.layers.Dropout(dropout)(x)
-    encoder = keras.layers.Bidirectional(
-        build_recurrent(cell, encoder_units, return_sequences=True, **cell_kwargs),
-        name="encoder")
-    encoded = encoder(x)
-    source_mask = PaddingMask(name="source_mask")(source)
-    summary = keras.layers.GlobalAveragePooling1D(name="encoder_summary")(encoded)
 
-    decoder = build_recurrent(cell, decoder_units, return_sequences=True, return_state=True,
-                              name="decoder", **cell_kwargs)
-    initial = _initial_states(decoder, summary, decoder_units)
-    y = keras.layers.Embedding(target_vocab_size, embedding_dim, name="target_embedding")(
-        target_in)  # no mask: the decoder is causal and padding sits at the end
-    if dropout:
-        y = keras.layers.Dropout(dropout)(y)
-    decoded = decoder(y, initial_state=initial)[0]
-    context, _ = BahdanauAttention(attention_units, name="attention")(
-        decoded, encoded, keys_mask=source_mask)
-    features = keras.layers.Concatenate(name="context_and_state")([context, decoded])
-    if output_units:
-        features = keras.layers.Dense(output_units, name="bottleneck")(features)
-    if dropout:
-        features = keras.layers.Dropout(dropout)(features)
-    logits = keras.layers.Dense(target_vocab_size, name="logits")(features)
-    return keras.Model({"source": source, "target_in": target_in}, logits, name=name)
+    def __init__(self, source_vocab_size, target_vocab_size, *, embedding_dim=128,
+                 cell="gru", encoder_units=128, decoder_units=256, attention_units=128,
+                 output_units=None, dropout=0.0, cell_kwargs=None, **kwargs):
+        cell_kwargs = dict(cell_kwargs or {})
+        # === Layers ===
+        self.source_embedding = keras.layers.Embedding(
+            source_vocab_size, embedding_dim, mask_zero=True, name="source_embedding")
+        self.encoder = keras.layers.Bidirectional(
+            build_recurrent(cell, encoder_units, return_sequences=True, **cell_kwargs),
+            name="encoder")
+        self.source_mask = PaddingMask(name="source_mask")
+        self.encoder_summary = keras.layers.GlobalAveragePooling1D(name="encoder_summary")
+        self.decoder = build_recurrent(cell, decoder_units, return_sequences=True,
+                                       return_state=True, name="decoder", **cell_kwargs)
+        sizes = state_sizes(self.decoder)
+        self.initial_state = keras.layers.Dense(sizes[0], activation="tanh",
+                                                name="initial_state")
+        self.zero_states = [ZeroState(size, name=f"zero_state_{i}")
+                            for i, size in enumerate(sizes[1:], start=1)]
+        # no mask on the target: the decoder is causal and padding sits at the end
+        self.target_embedding = keras.layers.Embedding(target_vocab_size, embedding_dim,
+                                                       name="target_embedding")
+        self.attention = BahdanauAttention(attention_units, name="attention")
+        self.context_and_state = keras.layers.Concatenate(name="context_and_state")
+        self.bottleneck = (keras.layers.Dense(output_units, name="bottleneck")
+                           if output_units else None)
+        self.embedding_dropout = keras.layers.Dropout(dropout) if dropout else None
+        self.output_dropout = keras.layers.Dropout(dropout) if dropout else None
+        self.logits = keras.layers.Dense(target_vocab_size, name="logits")
+
+        # === Functional Model ===
+        source = keras.Input((None,), dtype="int32", name="source")
+        target_in = keras.Input((None,), dtype="int32", name="target_in")
+        encoded, states = self.call_encoder(source)
+        logits, _, _ = self.call_decoder(target_in, states, encoded, source)
+        super().__init__({"source": source, "target_in": target_in}, logits, **kwargs)
+
+        # === Config ===
+        self.source_vocab_size, self.target_vocab_size = source_vocab_size, target_vocab_size
+        self.embedding_dim, self.cell, self.cell_kwargs = embedding_dim, cell, cell_kwargs
+        self.encoder_units, self.decoder_units = encoder_units, decoder_units
+        self.attention_units, self.output_units = attention_units, output_units
+        self.dropout = dropout
+        self.state_sizes = sizes
+
+    def call_encoder(self, source, training=None):
+        """`(encoded [B, S, 2·encoder_units], states)`: the encoder outputs and the
+        decoder's first states, `tanh(W_0 · mean_j e_j)` then zeros (e.g. LSTM's `c`)."""
+        x = self.source_embedding(source)
+        if self.embedding_dropout is not None:
+            x = self.embedding_dropout(x, training=training)
+        encoded = self.encoder(x)
+        summary = self.encoder_summary(encoded)
+        states = [self.initial_state(summary)] + [zero(summary) for zero in self.zero_states]
+        return encoded, states
+
+    def call_decoder(self, target_in, states, encoded, source, training=None):
+        """`(logits [B, T, V], attention weights [B, T, S], new states)` of the target
+        tokens `target_in` `[B, T]` (one step: `T = 1`) from decoder `states`."""
+        y = self.target_embedding(target_in)
+        if self.embedding_dropout is not None:
+            y = self.embedding_dropout(y, training=training)
+        decoded, *new_states = self.decoder(y, initial_state=list(states))
+        context, weights = self.attention(decoded, encoded,
+                                          keys_mask=self.source_mask(source))
+        features = self.context_and_state([context, decoded])
+        if self.bottleneck is not None:
+            features = self.bottleneck(features)
+        if self.output_dropout is not None:
+            features = self.output_dropout(features, training=training)
+        return self.logits(features), weights, new_states
+
+    def compile(self, optimizer="auto", loss="auto", **kwargs):
+        """Adam (lr 1e-3) and `masked_sparse_crossentropy` unless given."""
+        optimizer = keras.optimizers.Adam(1e-3) if optimizer == "auto" else optimizer
+        loss = masked_sparse_crossentropy if loss == "auto" else loss
+        super().compile(optimizer=optimizer, loss=loss, **kwargs)
+
+    def get_config(self):
+        return {"source_vocab_size": self.source_vocab_size,
+                "target_vocab_size": self.target_vocab_size,
+                "embedding_dim": self.embedding_dim, "cell": self.cell,
+                "encoder_units": self.encoder_units, "decoder_units": self.decoder_units,
+                "attention_units": self.attention_units, "output_units": self.output_units,
+                "dropout": self.dropout, "cell_kwargs": self.cell_kwargs,
+                "name": self.name, "trainable": self.trainable}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    @classmethod
+    def from_functional(cls, model: keras.Model) -> "Seq2Seq":
+        """A `Seq2Seq` with the weights of a plain functional model that `build_seq2seq`
+        made before this class existed (rnnkit <= commit db51766): the one place that
+        finds layers by name, so such a `.keras` file still translates."""
+        names = {layer.name for layer in model.layers}
+        needed = {"source_embedding", "encoder", "decoder", "attention", "logits",
+                  "target_embedding", "initial_state"}
+        if not needed <= names:
+            raise ValueError(f"{model.name!r} is not an rnnkit seq2seq model: it lacks the "
+                             f"layers {sorted(needed - names)}.")
+        get = model.get_layer
+        decoder = get("decoder")
+        inner = getattr(get("encoder"), "forward_layer", None)
+        new = cls(get("source_embedding").input_dim, get("logits").units,
+                  embedding_dim=get("source_embedding").output_dim,
+                  cell=_registry_name(decoder), encoder_units=_units(inner),
+                  decoder_units=_units(decoder), attention_units=get("attention").units,
+                  output_units=get("bottleneck").units if "bottleneck" in names else None,
+                  dropout=_dropout(model), name=model.name)
+        pairs = [(new.source_embedding, "source_embedding"), (new.encoder, "encoder"),
+                 (new.decoder, "decoder"), (new.initial_state, "initial_state"),
+                 (new.target_embedding, "target_embedding"), (new.attention, "attention"),
+                 (new.logits, "logits")]
+        if new.bottleneck is not None:
+            pairs.append((new.bottleneck, "bottleneck"))
+        for layer, name in pairs:
+            layer.set_weights(get(name).get_weights())
+        return new
 
 
-def _initial_states(decoder, summary, units):
-    """`tanh(W_0 summary)` for the first state, zeros for the others (e.g. LSTM's `c`)."""
-    sizes = state_sizes(decoder)
-    first = keras.layers.Dense(sizes[0], activation="tanh", name="initial_state")(summary)
-    return [first] + [ZeroState(s, name=f"zero_state_{i}")(summary)
-                      for i, s in enumerate(sizes[1:], start=1)]
+def _registry_name(layer) -> str:
+    name = type(layer).__name__
+    names = {"GRU": "gru", "LSTM": "lstm", "SimpleRNN": "simple", "Elman": "elman",
+             "LeakyRNN": "leaky", "SkipDelayRNN": "skip_delay", "MultiScaleRNN": "multiscale",
+             "DeepTransitionRNN": "dts" if getattr(layer.cell, "shortcut", False) else "dt"}
+    if name not in names:
+        raise ValueError(f"A legacy seq2seq with a {name} decoder cannot be converted; "
+                         "retrain it with this version.")
+    return names[name]
+
+
+def _units(layer) -> int:
+    return int(layer.cell.units)
+
+
+def _dropout(model) -> float:
+    rates = [layer.rate for layer in model.layers if isinstance(layer, keras.layers.Dropout)]
+    return float(rates[0]) if rates else 0.0
+
+
+def build_seq2seq(source_vocab_size, target_vocab_size, *, name="seq2seq", **kwargs):
+    """A `Seq2Seq` (arguments as there; extra keyword arguments are the cells')."""
+    known = {"embedding_dim", "cell", "encoder_units", "decoder_units", "attention_units",
+             "output_units", "dropout", "cell_kwargs"}
+    cell_kwargs = {**kwargs.pop("cell_kwargs", {}),
+                   **{k: kwargs.pop(k) for k in list(kwargs) if k not in known}}
+    return Seq2Seq(source_vocab_size, target_vocab_size, name=name, cell_kwargs=cell_kwargs,
+                   **kwargs)
 
 
 class Seq2SeqInference:
-    """Step-by-step decoding with the layers of a trained `build_seq2seq` model.
+    """Step-by-step decoding with the layers of a trained `Seq2Seq` model.
 
     `encode(source_ids)` runs the encoder once; `step(tokens, states, encoded,
     source_ids)` advances the decoder by one token for every row and returns the
     log-probabilities of the next token `[B, V]`, the attention weights `[B, S]` and
     the new states. Both are compiled (`predict_on_batch`) and work on every backend.
+    A functional model saved by `build_seq2seq` before `Seq2Seq` existed is converted
+    first (`Seq2Seq.from_functional`).
     """
 
     def __init__(self, model):
+        if not isinstance(model, Seq2Seq):
+            model = Seq2Seq.from_functional(model)
         self.model = model
+        self.sizes = list(model.state_sizes)
         source = keras.Input((None,), dtype="int32", name="source")
-        x = model.get_layer("source_embedding")(source)
-        encoded = model.get_layer("encoder")(x)
-        summary = model.get_layer("encoder_summary")(encoded)
-        decoder = model.get_layer("decoder")
-        self.sizes = state_sizes(decoder)
-        first = model.get_layer("initial_state")(summary)
-        zeros = [model.get_layer(f"zero_state_{i}")(summary)
-                 for i in range(1, len(self.sizes))]
-        self.encoder_model = keras.Model(source, [encoded, first, *zeros], name="encoder")
+        encoded, first_states = model.call_encoder(source)
+        self.encoder_model = keras.Model(source, [encoded, *first_states], name="encoder")
 
         token = keras.Input((1,), dtype="int32", name="token")
         memory = keras.Input((None, encoded.shape[-1]), name="encoded")
         ids = keras.Input((None,), dtype="int32", name="source_ids")
         states = [keras.Input((s,), name=f"state_{i}") for i, s in enumerate(self.sizes)]
-        y = model.get_layer("target_embedding")(token)
-        outputs = decoder(y, initial_state=states)
-        decoded, new_states = outputs[0], outputs[1:]
-        attention = model.get_layer("attention")
-        context, weights = attention(decoded, memory, keys_mask=PaddingMask()(ids))
-        features = keras.layers.Concatenate()([context, decoded])
-        if any(layer.name == "bottleneck" for layer in model.layers):
-            features = model.get_layer("bottleneck")(features)
-        logits = model.get_layer("logits")(features)
+        logits, weights, new_states = model.call_decoder(token, states, memory, ids)
         vocab = logits.shape[-1]
         log_probs = keras.layers.Activation("log_softmax")(
             keras.layers.Reshape((vocab,))(logits))

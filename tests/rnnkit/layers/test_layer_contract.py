@@ -23,7 +23,8 @@ RECURRENT = {
     "SkipDelayRNN": lambda **kw: L.SkipDelayRNN(5, delays=(1, 3), **kw),
     "MultiScaleRNN": lambda **kw: L.MultiScaleRNN(4, periods=(1, 2), **kw),
     "DeepTransitionRNN": lambda **kw: L.DeepTransitionRNN(5, shortcut=True, **kw),
-    "StackedRNN": lambda **kw: L.StackedRNN(4, cell="leaky", shortcuts=True, **kw),
+    "StackedRNN": lambda **kw: L.StackedRNN([L.LeakyRNN(4), L.LeakyRNN(4)], shortcuts=True,
+                                            **kw),
 }
 CELLS = {
     "ElmanCell": lambda: L.ElmanCell(5, output_units=3),

@@ -2,15 +2,15 @@ import keras
 import numpy as np
 import pytest
 
-from layer_testing import random_mask
-from rnnkit.layers import StackedRNN
+from layer_testing import random_mask, save_and_reload
+from rnnkit.layers import Elman, LeakyCell, LeakyRNN, StackedRNN
 
 B, T, D = 3, 8, 4
 
 
 def test_plain_stack_equals_keras_layers_in_sequence():
     x = np.random.default_rng(0).normal(size=(B, T, D)).astype("float32")
-    stack = StackedRNN([5, 6], cell="gru", return_sequences=True)
+    stack = StackedRNN([keras.layers.GRU(5), keras.layers.GRU(6)], return_sequences=True)
     stack.build(x.shape)
     first, second = (keras.layers.GRU(u, return_sequences=True) for u in (5, 6))
     first.build(x.shape)
@@ -24,7 +24,7 @@ def test_plain_stack_equals_keras_layers_in_sequence():
 def test_shortcuts_feed_input_to_every_layer_and_every_layer_to_output(return_sequences):
     x = np.random.default_rng(1).normal(size=(B, T, D)).astype("float32")
     mask = random_mask(B, T)
-    stack = StackedRNN(5, num_layers=3, cell="elman", shortcuts=True,
+    stack = StackedRNN([Elman(5) for _ in range(3)], shortcuts=True,
                        return_sequences=return_sequences)
     out = np.asarray(stack(x, mask=mask))
     layers = stack.recurrent_layers
@@ -42,7 +42,8 @@ def test_shortcuts_feed_input_to_every_layer_and_every_layer_to_output(return_se
 
 def test_return_state_and_initial_state_round_trip():
     x = np.random.default_rng(2).normal(size=(B, T, D)).astype("float32")
-    stack = StackedRNN(4, num_layers=2, cell="lstm", return_sequences=True, return_state=True)
+    stack = StackedRNN([keras.layers.LSTM(4), keras.layers.LSTM(4)], return_sequences=True,
+                       return_state=True)
     whole, *_ = stack(x)
     first, *states = stack(x[:, :3])
     assert len(states) == 4  # (h, c) per LSTM layer
@@ -51,9 +52,39 @@ def test_return_state_and_initial_state_round_trip():
 
 
 def test_bad_arguments():
-    with pytest.raises(ValueError, match="units=0"):
-        StackedRNN(0)
-    with pytest.raises(ValueError, match="num_layers=0"):
-        StackedRNN(4, num_layers=0)
-    with pytest.raises(ValueError, match="name='nope'"):
-        StackedRNN(4, cell="nope")
+    with pytest.raises(ValueError, match="non-empty list"):
+        StackedRNN([])
+    with pytest.raises(ValueError, match="non-empty list"):
+        StackedRNN(keras.layers.GRU(4))
+    with pytest.raises(ValueError, match="neither a recurrent layer nor a cell"):
+        StackedRNN([keras.layers.Dense(4)])
+
+
+def test_mixed_layers_and_cells_serialise_as_instances(tmp_path):
+    """Any mix of Keras and rnnkit layers and bare cells, each serialised with its own
+    config (as keras.layers.StackedRNNCells does), reloads to identical outputs."""
+    x = np.random.default_rng(3).normal(size=(B, T, D)).astype("float32")
+    stack = StackedRNN([keras.layers.GRU(5), LeakyRNN(4, alpha=0.5), LeakyCell(3, alpha=0.9)],
+                       shortcuts=True)
+    model = keras.Sequential([keras.Input((T, D)), stack])
+    config = stack.get_config()
+    assert [c["class_name"] for c in config["layers"]] == ["GRU", "LeakyRNN", "RNN"]
+    assert config["layers"][1]["config"]["alpha"] == 0.5
+    assert "cell" not in config and "units" not in config
+    np.testing.assert_array_equal(save_and_reload(model, tmp_path).predict(x, verbose=0),
+                                  model.predict(x, verbose=0))
+
+
+def test_a_stack_saved_by_name_in_the_old_format_still_loads():
+    """tests/rnnkit/models/fixtures/legacy_stacked.keras: StackedRNN([4, 3],
+    cell="leaky", shortcuts=True), saved by rnnkit at commit db51766."""
+    from pathlib import Path
+
+    fixtures = Path(__file__).parents[1] / "models" / "fixtures"
+    saved = np.load(fixtures / "legacy_outputs.npz")
+    model = keras.saving.load_model(fixtures / "legacy_stacked.keras")
+    stack = model.layers[0]
+    assert [type(layer).__name__ for layer in stack.recurrent_layers] == ["LeakyRNN"] * 2
+    assert stack.units == [4, 3] and stack.shortcuts
+    np.testing.assert_allclose(model.predict(saved["x"], verbose=0), saved["stacked"],
+                               atol=1e-6)

@@ -54,7 +54,7 @@ def test_stacked_takes_its_inner_cell_where_cell_is_the_registry_name():
     model = build_forecaster(12, 3, 2, cell="stacked", units=8, num_layers=2,
                              inner_cell="lstm")
     stacked = next(layer for layer in model.layers if "stacked" in layer.name)
-    assert stacked.cell == "lstm" and stacked.num_layers == 2
+    assert stacked.num_layers == 2
     assert [type(r).__name__ for r in stacked.recurrent_layers] == ["LSTM", "LSTM"]
     classifier = build_classifier(4, input_dim=3, cell="stacked", units=8, inner_cell="elman")
     assert classifier.output_shape == (None, 4)

@@ -85,3 +85,35 @@ def test_a_model_learns_to_copy():
     history = model.fit({"source": source, "target_in": target_in}, target_out, epochs=30,
                         batch_size=64, verbose=0)
     assert history.history["loss"][-1] < 0.2 * np.log(8)  # unigram: ~log 8 nats
+
+
+def test_a_functional_seq2seq_saved_before_the_model_class_still_translates():
+    """fixtures/legacy_seq2seq.keras: `build_seq2seq` of commit db51766 (a plain functional
+    model found by layer names); it loads, and `Seq2SeqInference` converts it to a
+    `Seq2Seq` whose step decoding reproduces the old model's teacher-forced outputs."""
+    from pathlib import Path
+
+    from rnnkit.models.seq2seq import Seq2Seq
+
+    fixtures = Path(__file__).parent / "fixtures"
+    saved = np.load(fixtures / "legacy_outputs.npz")
+    legacy = keras.saving.load_model(fixtures / "legacy_seq2seq.keras")
+    inputs = {"source": saved["source"], "target_in": saved["target_in"]}
+    np.testing.assert_allclose(legacy.predict(inputs, verbose=0), saved["seq2seq"], atol=1e-6)
+    inference = Seq2SeqInference(legacy)
+    assert isinstance(inference.model, Seq2Seq)
+    np.testing.assert_allclose(inference.model.predict(inputs, verbose=0), saved["seq2seq"],
+                               atol=1e-6)
+    expected = log_softmax(saved["seq2seq"].astype("float64"))
+    encoded, states = inference.encode(saved["source"])
+    for t in range(saved["target_in"].shape[1]):
+        log_probs, _, states = inference.step(saved["target_in"][:, t], states, encoded,
+                                              saved["source"])
+        np.testing.assert_allclose(log_probs, expected[:, t], atol=1e-5)
+
+
+def test_compile_defaults_to_the_masked_loss():
+    model = small()
+    model.compile()
+    assert model.loss is masked_sparse_crossentropy
+    assert isinstance(model.optimizer, keras.optimizers.Adam)
