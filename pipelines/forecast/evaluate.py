@@ -6,6 +6,7 @@ import dataclasses
 
 import numpy as np
 
+from pipelines.core import plots as core_plots
 from pipelines.core.types import Report
 from pipelines.forecast import baselines, plots
 from pipelines.forecast.config import ForecastConfig
@@ -95,7 +96,8 @@ def evaluate(cfg: ForecastConfig, trained: Trained, features: ForecastFeatures) 
         figures={
             "forecast_vs_actual": plots.forecast_vs_actual(
                 features, actual, forecasts, e.plot_series, h),
-            "training_curves": plots.training_curves(trained.history),
+            "training_curves": core_plots.training_curves(
+                trained.history, ylabel="loss (scaled target)", log_scale=True),
         },
         tables={"summary": _summary(model_metrics, metrics, notes, h), "backtest": backtest},
         artifacts={"filled_values": features.filled,

@@ -26,16 +26,3 @@ def forecast_vs_actual(features, actual, forecasts, limit, horizon):
     fig.autofmt_xdate()
     fig.tight_layout()
     return fig
-
-
-def training_curves(history):
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for key in ("loss", "val_loss"):
-        if key in history:
-            ax.plot(np.arange(1, len(history[key]) + 1), history[key], label=key)
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("loss (scaled target)")
-    ax.set_yscale("log")
-    ax.legend()
-    fig.tight_layout()
-    return fig

@@ -6,14 +6,14 @@ the `.keras` model, on any Keras backend.
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 
 from pipelines.core.errors import RnnkitUserError
+from pipelines.core.state import JsonState
 
 
 def _first_long_gap(missing: np.ndarray, limit: int) -> tuple[int, int]:
@@ -33,7 +33,7 @@ class ForecastFeatureError(RnnkitUserError):
 
 
 @dataclass
-class Preprocessor:
+class Preprocessor(JsonState):
     """Turns a time-indexed frame into the scaled matrix the model reads.
 
     Column order of the matrix: target, features (angles as sin/cos), calendar.
@@ -41,6 +41,9 @@ class Preprocessor:
     With `returns`, the target is first replaced by its log-return
     `r_t = log(p_t / p_{t-1})`.
     """
+
+    FORMAT: ClassVar[str] = "rnnkit-forecast-preprocessor/1"
+    UNTAGGED_OK: ClassVar[bool] = True  # saved without a tag before 2026-12
 
     target: str
     features: list[str]
@@ -129,12 +132,10 @@ class Preprocessor:
             )
         return np.asarray(self.mean[name]), np.asarray(self.std[name])
 
-    # --- persistence ---------------------------------------------------------------
-    def save(self, path: str | Path) -> Path:
-        path = Path(path)
-        path.write_text(json.dumps(asdict(self), indent=2))
-        return path
+    # --- persistence (JsonState: save, load) ----------------------------------------
+    def to_dict(self) -> dict:
+        return asdict(self)
 
     @classmethod
-    def load(cls, path: str | Path) -> Preprocessor:
-        return cls(**json.loads(Path(path).read_text()))
+    def from_dict(cls, data: dict) -> Preprocessor:
+        return cls(**data)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 import time
 
+from pipelines.core import plots
 from pipelines.core.types import Report
-from pipelines.sentiment import baselines, plots
+from pipelines.sentiment import baselines
 from pipelines.sentiment.batches import predict_proba
 from pipelines.sentiment.config import SentimentConfig
 from pipelines.sentiment.featurize import SentimentFeatures
@@ -41,9 +42,9 @@ def evaluate(cfg: SentimentConfig, trained: Trained, features: SentimentFeatures
         baselines=baseline_metrics,
         dataset=features.dataset,
         figures={
-            "confusion_matrix": plots.confusion_matrix(
-                test.labels, probs.argmax(axis=1), features.labels),
-            "training_curves": plots.training_curves(trained.history),
+            "confusion_matrix": plots.confusion_matrix(plots.confusion_counts(
+                test.labels, probs.argmax(axis=1), k), features.labels),
+            "training_curves": plots.training_curves(trained.history, ("loss", "accuracy")),
         },
         tables={"summary": summary(model_metrics, baseline_metrics, features, cfg)},
         artifacts={"text_encoder": features.encoder.to_dict()},

@@ -13,21 +13,21 @@ encode(text)    = [vocab.get(w, UNK) for w in tokens], cut to max_length keeping
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
+
+from pipelines.core.state import JsonState
+from pipelines.core.vocabulary import Vocabulary
 
 PAD, UNK = "<pad>", "<unk>"
 PAD_ID, UNK_ID = 0, 1
 _BREAKS = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _WORDS = re.compile(r"[^\W_]+(?:'[^\W_]+)*|[!?]")
-FORMAT = "rnnkit-sentiment-text/1"
 
 
 def clean(text: str) -> str:
@@ -50,7 +50,7 @@ def truncate(ids: list[int], max_length: int, head_fraction: float) -> list[int]
 
 
 @dataclass
-class TextEncoder:
+class TextEncoder(JsonState):
     """Vocabulary (``<pad>`` = 0, ``<unk>`` = 1, then words by falling count) + settings.
 
     Args:
@@ -60,35 +60,31 @@ class TextEncoder:
         labels: Class names, index = class id.
     """
 
+    FORMAT: ClassVar[str] = "rnnkit-sentiment-text/1"
+
     tokens: list[str]
     max_length: int
     head_fraction: float = 0.5
     labels: list[str] = field(default_factory=list)
 
     def __post_init__(self):
-        self.index = {t: i for i, t in enumerate(self.tokens)}
+        self.vocabulary = Vocabulary(self.tokens, UNK_ID)
 
     @classmethod
     def fit(cls, texts: Iterable[str], vocab_size: int, min_count: int = 1,
             max_length: int = 400, head_fraction: float = 0.5,
             labels: Sequence[str] = ()) -> TextEncoder:
         """Count words over ``texts`` (the training split only) and keep the most common."""
-        counts = Counter()
-        for text in texts:
-            counts.update(tokenize(text))
-        # ties broken alphabetically, so the vocabulary does not depend on text order
-        ranked = sorted((w for w, c in counts.items() if c >= min_count),
-                        key=lambda w: (-counts[w], w))
-        words = ranked[: max(0, vocab_size - 2)]
-        return cls([PAD, UNK, *words], max_length, head_fraction, list(labels))
+        vocabulary = Vocabulary.fit((tokenize(t) for t in texts), vocab_size, (PAD, UNK),
+                                    min_count, unk=UNK)
+        return cls(vocabulary.tokens, max_length, head_fraction, list(labels))
 
     @property
     def vocab_size(self) -> int:
         return len(self.tokens)
 
     def encode_one(self, text: str) -> np.ndarray:
-        get = self.index.get
-        ids = [get(w, UNK_ID) for w in tokenize(text)]
+        ids = self.vocabulary.ids(tokenize(text))
         return np.asarray(truncate(ids, self.max_length, self.head_fraction), dtype="int32")
 
     def encode(self, texts: Iterable[str]) -> list[np.ndarray]:
@@ -96,22 +92,10 @@ class TextEncoder:
         return [self.encode_one(t) for t in texts]
 
     def to_dict(self) -> dict:
-        return {"format": FORMAT, "max_length": self.max_length,
-                "head_fraction": self.head_fraction, "labels": self.labels,
-                "tokens": self.tokens}
+        return {"max_length": self.max_length, "head_fraction": self.head_fraction,
+                "labels": self.labels, "tokens": self.tokens}
 
     @classmethod
     def from_dict(cls, data: dict) -> TextEncoder:
-        if data.get("format") != FORMAT:
-            raise ValueError(f"Not a sentiment text encoder (format {data.get('format')!r}).")
         return cls(list(data["tokens"]), int(data["max_length"]),
                    float(data["head_fraction"]), list(data["labels"]))
-
-    def save(self, path: str | Path) -> Path:
-        path = Path(path)
-        path.write_text(json.dumps(self.to_dict(), ensure_ascii=False), encoding="utf-8")
-        return path
-
-    @classmethod
-    def load(cls, path: str | Path) -> TextEncoder:
-        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))

@@ -9,8 +9,8 @@ from sklearn.metrics import confusion_matrix as confusion
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from pipelines.core import plots
 from pipelines.core.types import Report
-from pipelines.speech import plots
 from pipelines.speech.config import SpeechConfig
 from pipelines.speech.dataset import predict_proba
 from pipelines.speech.featurize import SpeechFeatures
@@ -79,7 +79,7 @@ def evaluate(cfg: SpeechConfig, trained: Trained, features: SpeechFeatures) -> R
         dataset=features.dataset,
         figures={"confusion_matrix": plots.confusion_matrix(matrix, features.labels, title),
                  "training_curves": plots.training_curves(
-                     {k: v.history for k, v in trained.folds.items()})},
+                     {k: v.history for k, v in trained.folds.items()}, ylabel="cross-entropy")},
         tables={"summary": summary(per_fold, mean, names, split)},
         artifacts={"featurizer": features.featurizers[features.folds[0].name].to_dict(),
                    "folds": per_fold, "bad_files": features.bad},

@@ -19,19 +19,24 @@ happens to be all zeros is nudged off zero.
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
+from pipelines.core.state import JsonState
 from pipelines.speech.config import FeaturizeConfig
 
 LOG_FLOOR = 1e-10
 
 
 @dataclass
-class LogMelFeaturizer:
+class LogMelFeaturizer(JsonState):
+    """Waveform -> log-mel (or MFCC, + deltas) frames, normalised; saved as JSON."""
+
+    FORMAT: ClassVar[str] = "rnnkit-speech-featurizer/1"
+    UNTAGGED_OK: ClassVar[bool] = True  # saved without a tag before 2026-12
+
     sample_rate: int = 8000
     n_mels: int = 40
     win_length: int = 200
@@ -131,18 +136,13 @@ class LogMelFeaturizer:
             raise RuntimeError("LogMelFeaturizer.fit() must run before transform().")
         return self.normalize(self.logmel(audio))
 
-    # --- persistence -----------------------------------------------------------------
+    # --- persistence (JsonState: save, load) ------------------------------------------
     def to_dict(self) -> dict:
         return asdict(self)
 
-    def save(self, path: str | Path) -> Path:
-        path = Path(path)
-        path.write_text(json.dumps(self.to_dict(), indent=2))
-        return path
-
     @classmethod
-    def load(cls, path: str | Path) -> LogMelFeaturizer:
-        return cls(**json.loads(Path(path).read_text()))
+    def from_dict(cls, data: dict) -> LogMelFeaturizer:
+        return cls(**data)
 
 
 def cepstrum(log_mel: np.ndarray, count: int) -> np.ndarray:

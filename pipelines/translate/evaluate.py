@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 import sacrebleu
 
+from pipelines.core import plots as core_plots
 from pipelines.core.training import Trained
 from pipelines.core.types import Report
 from pipelines.translate import plots
@@ -58,7 +59,8 @@ def evaluate(cfg: TranslateConfig, trained: Trained, features: TranslateFeatures
     model_metrics = metrics[beam_name]
     baselines = {"copy_source": scores(sources, references)}
     samples = _sample_rows(distinct, e.samples, cfg.train.seed)
-    figures = {"training_curves": plots.training_curves(trained.history)}
+    figures = {"training_curves": core_plots.training_curves(
+        trained.history, ylabel="cross-entropy (nats / token)")}
     for n, source in enumerate(samples[: e.heatmaps], start=1):
         t = decoded[beam_name][source]
         figures[f"attention_{n}"] = plots.attention_heatmap(

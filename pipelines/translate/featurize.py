@@ -18,7 +18,7 @@ import numpy as np
 from pipelines.translate.batches import PairDataset
 from pipelines.translate.config import TranslateConfig
 from pipelines.translate.ingest import TranslateDataError, TranslateRaw
-from pipelines.translate.text import END_ID, UNK_ID, Codec, Vocabulary, normalize, tokenize
+from pipelines.translate.text import END_ID, UNK_ID, Codec, fit_vocabulary, normalize, tokenize
 
 
 @dataclass
@@ -92,8 +92,8 @@ def featurize(cfg: TranslateConfig, raw: TranslateRaw) -> TranslateFeatures:
             for name in ("train", "val", "test")}
     train = rows["train"]
     codec = Codec(
-        Vocabulary.fit((source_tokens[i] for i in train), f.source_vocab_size, f.min_count),
-        Vocabulary.fit((target_tokens[i] for i in train), f.target_vocab_size, f.min_count),
+        fit_vocabulary((source_tokens[i] for i in train), f.source_vocab_size, f.min_count),
+        fit_vocabulary((target_tokens[i] for i in train), f.target_vocab_size, f.min_count),
         raw.direction, f.max_source_length,
         max(len(target_tokens[i]) for i in train) if len(train) else f.max_target_length)
     splits = {}

@@ -25,17 +25,3 @@ def attention_heatmap(source_tokens, target_tokens, weights, title=""):
     fig.colorbar(image, ax=ax, fraction=0.046, label="attention")
     fig.tight_layout()
     return fig
-
-
-def training_curves(history):
-    """Token cross-entropy per epoch, train and validation."""
-    fig, ax = plt.subplots(figsize=(5, 3.5))
-    for key in ("loss", "val_loss"):
-        values = history.get(key)
-        if values:
-            ax.plot(range(1, len(values) + 1), values, marker="o", label=key)
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("cross-entropy (nats / token)")
-    ax.legend()
-    fig.tight_layout()
-    return fig

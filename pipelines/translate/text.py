@@ -15,13 +15,14 @@ detokenize(ts) = tokens joined by spaces, then no space before closing punctuati
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
+from typing import ClassVar
+
+from pipelines.core.state import JsonState
+from pipelines.core.vocabulary import Vocabulary
 
 PAD, UNK, START, END = "<pad>", "<unk>", "<s>", "</s>"
 PAD_ID, UNK_ID, START_ID, END_ID = 0, 1, 2, 3
@@ -64,42 +65,15 @@ def detokenize(tokens: Iterable[str]) -> str:
     return out
 
 
-@dataclass
-class Vocabulary:
-    """Tokens by id: ``<pad>`` 0, ``<unk>`` 1, ``<s>`` 2, ``</s>`` 3, then by falling count."""
-
-    tokens: list[str]
-
-    def __post_init__(self):
-        self.index = {t: i for i, t in enumerate(self.tokens)}
-
-    @classmethod
-    def fit(cls, sentences: Iterable[list[str]], max_size: int, min_count: int = 1):
-        """Count tokens over tokenized ``sentences`` (training split only), keep the top."""
-        counts = Counter()
-        for tokens in sentences:
-            counts.update(tokens)
-        # ties broken alphabetically, so the vocabulary does not depend on sentence order
-        ranked = sorted((t for t, c in counts.items() if c >= min_count and t not in SPECIALS),
-                        key=lambda t: (-counts[t], t))
-        return cls([*SPECIALS, *ranked[: max(0, max_size - len(SPECIALS))]])
-
-    def __len__(self):
-        return len(self.tokens)
-
-    def ids(self, tokens: Iterable[str]) -> list[int]:
-        get = self.index.get
-        return [get(t, UNK_ID) for t in tokens]
-
-    def words(self, ids: Iterable[int]) -> list[str]:
-        return [self.tokens[int(i)] for i in ids]
-
-
-FORMAT = "rnnkit-translate-codec/1"
+def fit_vocabulary(sentences: Iterable[list[str]], max_size: int,
+                   min_count: int = 1) -> Vocabulary:
+    """Tokens by id: ``<pad>`` 0, ``<unk>`` 1, ``<s>`` 2, ``</s>`` 3, then by falling count
+    over the tokenized ``sentences`` (the training split only)."""
+    return Vocabulary.fit(sentences, max_size, SPECIALS, min_count, unk=UNK)
 
 
 @dataclass
-class Codec:
+class Codec(JsonState):
     """Both vocabularies and the length limits: what turns sentences into model ids.
 
     Args:
@@ -111,6 +85,8 @@ class Codec:
             ``min(max_target_length, 2 * source tokens + 10)`` tokens.
     """
 
+    FORMAT: ClassVar[str] = "rnnkit-translate-codec/1"
+
     source: Vocabulary
     target: Vocabulary
     direction: str
@@ -121,24 +97,12 @@ class Codec:
         return max(1, min(self.max_target_length, 2 * source_tokens + 10))
 
     def to_dict(self) -> dict:
-        return {"format": FORMAT, "direction": self.direction,
-                "max_source_length": self.max_source_length,
+        return {"direction": self.direction, "max_source_length": self.max_source_length,
                 "max_target_length": self.max_target_length,
                 "source_tokens": self.source.tokens, "target_tokens": self.target.tokens}
 
     @classmethod
     def from_dict(cls, data: dict) -> Codec:
-        if data.get("format") != FORMAT:
-            raise ValueError(f"Not a translation codec (format {data.get('format')!r}).")
-        return cls(Vocabulary(list(data["source_tokens"])),
-                   Vocabulary(list(data["target_tokens"])), str(data["direction"]),
+        return cls(Vocabulary(list(data["source_tokens"]), UNK_ID),
+                   Vocabulary(list(data["target_tokens"]), UNK_ID), str(data["direction"]),
                    int(data["max_source_length"]), int(data["max_target_length"]))
-
-    def save(self, path) -> Path:
-        path = Path(path)
-        path.write_text(json.dumps(self.to_dict(), ensure_ascii=False), encoding="utf-8")
-        return path
-
-    @classmethod
-    def load(cls, path) -> Codec:
-        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))

@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 from pipelines.sentiment.baselines import classification_metrics, majority, tfidf_logistic
-from pipelines.sentiment.plots import confusion_matrix
 
 
 def test_binary_metrics_include_roc_auc():
@@ -44,12 +43,6 @@ def test_tfidf_logistic_fills_classes_missing_from_training():
     probs = tfidf_logistic(["good good", "bad bad", "good", "bad"], np.array([0, 2, 0, 2]),
                            ["good"], num_classes=3)
     assert probs.shape == (1, 3) and probs[0, 1] == 0
-
-
-def test_confusion_matrix_figure():
-    fig = confusion_matrix([0, 1, 1], [0, 1, 0], ["negative", "positive"])
-    texts = [t.get_text() for t in fig.axes[0].texts]
-    assert texts == ["1\n100.0%", "0\n0.0%", "1\n50.0%", "1\n50.0%"]
 
 
 def test_non_finite_probabilities_score_nan():

@@ -47,8 +47,9 @@ def test_json_round_trip_encodes_identically(tmp_path):
     for a, b in zip(back.encode(texts), enc.encode(texts), strict=True):
         np.testing.assert_array_equal(a, b)
     assert len(back.encode_one("film film film film film")) == 3
-    with pytest.raises(ValueError, match="format"):
-        TextEncoder.from_dict({"tokens": []})
+    path.write_text('{"tokens": []}')  # no format tag: not a text encoder
+    with pytest.raises(ValueError, match="Not a TextEncoder file: format None"):
+        TextEncoder.load(path)
 
 
 def test_vocabulary_is_fitted_on_training_texts_only(make_cfg):

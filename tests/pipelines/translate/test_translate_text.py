@@ -8,8 +8,8 @@ from pipelines.translate.text import (
     START_ID,
     UNK_ID,
     Codec,
-    Vocabulary,
     detokenize,
+    fit_vocabulary,
     normalize,
     tokenize,
 )
@@ -39,20 +39,22 @@ def test_detokenize_inverts_tokenize(sentence):
 
 
 def test_vocabulary_orders_by_count_then_alphabet_and_maps_unknowns():
-    vocab = Vocabulary.fit([["b", "a", "b"], ["c", "a", "b"], ["d"]], max_size=6)
+    vocab = fit_vocabulary([["b", "a", "b"], ["c", "a", "b"], ["d"]], max_size=6)
     assert vocab.tokens == ["<pad>", "<unk>", "<s>", "</s>", "b", "a"]
     assert (PAD_ID, UNK_ID, START_ID, END_ID) == (0, 1, 2, 3)
     assert vocab.ids(["a", "zzz", "b"]) == [5, UNK_ID, 4]
     assert vocab.words([4, 5]) == ["b", "a"]
-    assert Vocabulary.fit([["a", "b", "b"]], max_size=10, min_count=2).tokens[4:] == ["b"]
+    assert fit_vocabulary([["a", "b", "b"]], max_size=10, min_count=2).tokens[4:] == ["b"]
 
 
 def test_codec_json_round_trip(tmp_path):
-    codec = Codec(Vocabulary.fit([["Hi", "."]], 10), Vocabulary.fit([["Hola", "."]], 10),
+    codec = Codec(fit_vocabulary([["Hi", "."]], 10), fit_vocabulary([["Hola", "."]], 10),
                   "en-es", 40, 12)
     loaded = Codec.load(codec.save(tmp_path / "codec.json"))
     assert loaded.to_dict() == codec.to_dict()
     assert loaded.target.ids(["Hola"]) == codec.target.ids(["Hola"])
     assert codec.output_limit(1) == 12 and codec.output_limit(0) == 10
-    with pytest.raises(ValueError, match="Not a translation codec"):
-        Codec.from_dict({"format": "other"})
+    other = tmp_path / "other.json"
+    other.write_text('{"format": "rnnkit-sentiment-text/1", "tokens": []}')
+    with pytest.raises(ValueError, match="Not a Codec file.*rnnkit-sentiment-text/1"):
+        Codec.load(other)

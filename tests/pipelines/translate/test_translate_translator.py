@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 import pytest
 
-from pipelines.translate.text import UNK_ID, Codec, Vocabulary, tokenize
+from pipelines.translate.text import UNK_ID, Codec, fit_vocabulary, tokenize
 from pipelines.translate.translator import (
     TranslationWarning,
     Translator,
@@ -21,8 +21,8 @@ TARGET_TEXT = ["Tom está aquí.", "¿Dónde está Mary?", "Me gustan los gatos.
 
 @pytest.fixture
 def translator():
-    codec = Codec(Vocabulary.fit([tokenize(s) for s in SOURCE_TEXT], 40),
-                  Vocabulary.fit([tokenize(s) for s in TARGET_TEXT[1:]], 40), "en-es", 6, 8)
+    codec = Codec(fit_vocabulary([tokenize(s) for s in SOURCE_TEXT], 40),
+                  fit_vocabulary([tokenize(s) for s in TARGET_TEXT[1:]], 40), "en-es", 6, 8)
     model = build_seq2seq(len(codec.source), len(codec.target), embedding_dim=8,
                           encoder_units=6, decoder_units=10, attention_units=5)
     return Translator(model, codec, batch_size=3)
