@@ -21,6 +21,21 @@ class Trained:
     best_epoch: int
 
 
+CLASSIFIER_COMPILE = {"loss": "sparse_categorical_crossentropy", "metrics": ["accuracy"]}
+
+
+def adam(train: Any, steps_per_epoch: int = 1):
+    """The optimizer every task trains with: Adam at ``train.learning_rate``, annealed to
+    zero over all ``train.epochs`` when ``train.cosine_decay`` (the last steps refine,
+    not jump)."""
+    import keras
+
+    rate = train.learning_rate
+    if getattr(train, "cosine_decay", False):
+        rate = keras.optimizers.schedules.CosineDecay(rate, train.epochs * steps_per_epoch)
+    return keras.optimizers.Adam(rate)
+
+
 def time_budget(minutes: float):
     """A Keras callback that ends training after the epoch when another epoch as long as
     the longest so far would overrun `minutes` of wall time (for a run with a deadline)."""

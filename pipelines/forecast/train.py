@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import keras
 
-from pipelines.core.training import Trained, fit
+from pipelines.core.training import Trained, adam, fit
 from pipelines.forecast.config import ForecastConfig
 from pipelines.forecast.featurize import ForecastFeatures
 from pipelines.forecast.windows import WindowDataset
@@ -22,8 +22,7 @@ def build_model(cfg: ForecastConfig, lookback: int, num_features: int, horizon: 
         bidirectional=m.bidirectional, deep_output=tuple(m.deep_output), dropout=m.dropout,
         **kwargs,
     )
-    model.compile(optimizer=keras.optimizers.Adam(cfg.train.learning_rate),
-                  loss=cfg.train.loss, metrics=["mae", "mse"])
+    model.compile(optimizer=adam(cfg.train), loss=cfg.train.loss, metrics=["mae", "mse"])
     return model
 
 

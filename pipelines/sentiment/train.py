@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import keras
 
-from pipelines.core.training import Trained, fit
+from pipelines.core.training import CLASSIFIER_COMPILE, Trained, adam, fit
 from pipelines.sentiment.config import SentimentConfig
 from pipelines.sentiment.featurize import SentimentFeatures
 from rnnkit.models import build_classifier
@@ -18,11 +18,7 @@ def build_model(cfg: SentimentConfig, vocab_size: int, num_classes: int,
         units=m.units, bidirectional=m.bidirectional, pooling=m.pooling, dropout=m.dropout,
         embedding_dropout=m.embedding_dropout, name="sentiment_classifier",
     )
-    rate = t.learning_rate
-    if t.cosine_decay:  # anneal to zero over all epochs: the last steps refine, not jump
-        rate = keras.optimizers.schedules.CosineDecay(rate, t.epochs * steps_per_epoch)
-    model.compile(optimizer=keras.optimizers.Adam(rate),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(optimizer=adam(t, steps_per_epoch), **CLASSIFIER_COMPILE)
     return model
 
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 import keras
 
+from pipelines.core.training import CLASSIFIER_COMPILE, adam, fit
 from pipelines.core.training import Trained as FoldModel
-from pipelines.core.training import fit
 from pipelines.speech.config import SpeechConfig
 from pipelines.speech.dataset import FrameDataset
 from pipelines.speech.featurize import SpeechFeatures
@@ -29,8 +29,7 @@ def build_model(cfg: SpeechConfig, num_classes: int, input_dim: int) -> keras.Mo
     model = build_classifier(num_classes, input_dim=input_dim, cell=m.cell,
                              units=m.units, bidirectional=m.bidirectional, pooling=m.pooling,
                              dropout=m.dropout)
-    model.compile(optimizer=keras.optimizers.Adam(cfg.train.learning_rate),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(optimizer=adam(cfg.train), **CLASSIFIER_COMPILE)
     return model
 
 

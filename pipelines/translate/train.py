@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import keras
 
-from pipelines.core.training import Trained, fit, time_budget
+from pipelines.core.training import Trained, adam, fit, time_budget
 from pipelines.translate.config import TranslateConfig
 from pipelines.translate.featurize import TranslateFeatures
-from rnnkit.models.seq2seq import build_seq2seq, masked_sparse_crossentropy
+from rnnkit.models.seq2seq import build_seq2seq
 
 
 def build_model(cfg: TranslateConfig, source_vocab: int, target_vocab: int,
@@ -18,11 +18,8 @@ def build_model(cfg: TranslateConfig, source_vocab: int, target_vocab: int,
         encoder_units=m.encoder_units, decoder_units=m.decoder_units,
         attention_units=m.attention_units, output_units=m.output_units,
         dropout=m.dropout, name="translator")
-    rate = t.learning_rate
-    if t.cosine_decay:  # anneal to zero over all epochs: the last steps refine, not jump
-        rate = keras.optimizers.schedules.CosineDecay(rate, t.epochs * steps_per_epoch)
     # no clipnorm: with it (and a tanh before the output) the model sat at the unigram loss
-    model.compile(optimizer=keras.optimizers.Adam(rate), loss=masked_sparse_crossentropy)
+    model.compile(optimizer=adam(t, steps_per_epoch))  # loss: masked_sparse_crossentropy
     return model
 
 
