@@ -466,8 +466,8 @@ def serve(
         -d '{"dataframe_records": [{"text": "A wonderful film."}]}'
     """
     with _user_errors(debug):
+        from pipelines.core.scoring import serve as run_server
         from pipelines.core.signals import terminate_as_exit
-        from pipelines.serve import serve as run_server
 
         tasks.get_task(task)
         if not 0 < port < 65536:

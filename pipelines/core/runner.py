@@ -136,9 +136,9 @@ def run_task(
         _log_report(report)
         data = report_dict(task_name, run.run_id, profile, report, durations, placement)
 
-        register = task.hook("register")
+        package, register = task.hook("package"), task.hook("register")
         version = refused = None
-        if register is not None:
+        if package is not None or register is not None:
             stage = "register"
             refused = _unregistrable(report.model_metrics)
             if refused:
@@ -146,7 +146,11 @@ def run_task(
                                    "rnnkit.not_registered_because": refused})
             else:
                 start = time.perf_counter()
-                register(cfg, values["train"], values["featurize"], report, run)
+                if package is not None:  # the task packages the model, the runner logs it
+                    tracking.log_model_package(
+                        run, package(cfg, values["train"], values["featurize"], report))
+                else:  # a task that logs its own model (out-of-tree tasks, tests)
+                    register(cfg, values["train"], values["featurize"], report, run)
                 durations["register"] = time.perf_counter() - start
                 tracking.log_metrics({"duration_s/register": durations["register"]})
                 version = _registered(run, promote_first, say)

@@ -17,7 +17,8 @@ is pickled, and the class is imported from the installed rnnkit when the model l
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import mlflow
@@ -144,6 +145,37 @@ class TaskModel(mlflow.pyfunc.PythonModel):
     def answer(self, items: list, params: dict) -> list[dict]:
         """One answer dict per prepared item."""
         raise NotImplementedError
+
+
+@dataclass
+class ModelPackage:
+    """What a task's ``package`` hook hands the runner to log and register.
+
+    Args:
+        model_class: The task's ``TaskModel`` subclass.
+        keras_model: The trained model (saved as ``model.keras``).
+        preprocessors: Artifact name -> object with ``save(path)`` (``JsonState``).
+        example: The input example (and what the signature is inferred from).
+        requirements: Pip requirements beyond keras, mlflow, pandas and numpy.
+        optional_columns: Input columns of which a row may give any one (e.g. a wav
+            ``path`` or ``audio`` samples): the signature marks them not required.
+        params: Inference params and their defaults (e.g. ``{"beam": 1}``).
+        tags: Run tags to set with it (e.g. which fold's model this is).
+    """
+
+    model_class: type
+    keras_model: Any
+    preprocessors: Mapping[str, Any]
+    example: Any
+    requirements: Sequence[str] = ()
+    optional_columns: Mapping[str, Any] = field(default_factory=dict)
+    params: Mapping[str, Any] | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    def answers(self) -> list[dict]:
+        """What the packaged model answers for ``example``, in-process."""
+        model = self.model_class.from_objects(self.keras_model, **self.preprocessors)
+        return model.predict(None, self.example, dict(self.params or {}))
 
 
 class ModelFromConfig(mlflow.pyfunc.PythonModel):

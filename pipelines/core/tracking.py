@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -274,28 +274,19 @@ def is_finite(value: Any) -> bool:
     return _is_number(value) and math.isfinite(float(value))
 
 
-def log_task_model(
-    run: ActiveRun,
-    model_class: type,
-    keras_model: Any,
-    preprocessors: Mapping[str, Any],
-    example: Any,
-    extra_requirements: Sequence[str] = (),
-    signature: Any = None,
-    params: Mapping[str, Any] | None = None,
-):
-    """Log a Keras model and its JSON preprocessors as one pyfunc, and register it.
+def log_model_package(run: ActiveRun, package):
+    """Log a task's ``serving.ModelPackage`` as one pyfunc, and register it.
 
-    The pyfunc is a "model from code" (``pipelines/core/pyfunc_entry.py``, with
-    ``model_class`` -- a ``pipelines.core.serving.TaskModel`` -- named in its
+    The pyfunc is a "model from code" (``pipelines/core/pyfunc_entry.py``, with the
+    package's ``model_class`` -- a ``pipelines.core.serving.TaskModel`` -- named in its
     ``model_config``), so nothing is pickled; its artifacts are ``model`` (the ``.keras``
     file) and, for each ``name: obj`` of ``preprocessors``, ``name`` (``obj.save(path)``
-    writes ``<name>.json``). The output for the signature is what ``model_class`` itself
-    answers for ``example`` in-process, the code path of the loaded model.
+    writes ``<name>.json``). The signature's output is what ``model_class`` answers for
+    the example in-process, the code path of the loaded model.
 
     Returns:
         ``(ModelVersion, output)``: the registered version of the run's registered
-        model, and the in-process answers to ``example``.
+        model, and the in-process answers to the example.
     """
     import keras
     import numpy as np
@@ -303,25 +294,43 @@ def log_task_model(
 
     from pipelines.core import serving
 
-    output = model_class.from_objects(keras_model, **preprocessors).predict(
-        None, example, dict(params or {}))
-    signature = signature or mlflow.models.infer_signature(example, output, params=params)
+    output = package.answers()
+    signature = _signature(package, output)
     requirements = [f"keras=={keras.__version__}", f"mlflow=={mlflow.__version__}",
                     f"pandas=={pd.__version__}", f"numpy=={np.__version__}",
-                    *extra_requirements]
+                    *package.requirements]
     entry_point = Path(serving.__file__).with_name("pyfunc_entry.py")
+    set_tags(package.tags)
     with tempfile.TemporaryDirectory() as tmp:
         model_path = Path(tmp) / "model.keras"
-        keras_model.save(model_path)
+        package.keras_model.save(model_path)
         artifacts = {"model": str(model_path)}
-        for name, preprocessor in preprocessors.items():
+        for name, preprocessor in package.preprocessors.items():
             artifacts[name] = str(preprocessor.save(Path(tmp) / f"{name}.json"))
         version = run.log_and_register_model(lambda: mlflow.pyfunc.log_model(
             name="model", python_model=str(entry_point), artifacts=artifacts,
-            model_config={"class": serving.class_path(model_class)},
-            signature=signature, input_example=example, pip_requirements=requirements,
+            model_config={"class": serving.class_path(package.model_class)},
+            signature=signature, input_example=package.example,
+            pip_requirements=requirements,
         ))
     return version, output
+
+
+def _signature(package, output):
+    """Inferred from the example and its answers; ``optional_columns`` (name -> MLflow
+    type) replace the inferred inputs, none of them required."""
+    inferred = mlflow.models.infer_signature(package.example, output, params=package.params)
+    if not package.optional_columns:
+        return inferred
+    from mlflow.models import ModelSignature
+    from mlflow.types.schema import Array, ColSpec, Schema
+
+    def kind_of(text: str):  # "string", "long", "double" or "array<double>"
+        return Array(text[6:-1]) if text.startswith("array<") else text
+
+    inputs = Schema([ColSpec(kind_of(kind), name, required=False)
+                     for name, kind in package.optional_columns.items()])
+    return ModelSignature(inputs, inferred.outputs, inferred.params)
 
 
 CHAMPION = "champion"  # the registry alias `rnnkit retrain` and `rnnkit promote` move

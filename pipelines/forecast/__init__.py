@@ -5,10 +5,11 @@ from pipelines.forecast.evaluate import evaluate
 from pipelines.forecast.featurize import featurize
 from pipelines.forecast.ingest import SOURCES, ingest
 from pipelines.forecast.rescore import score_model
-from pipelines.forecast.serving import predict, register
+from pipelines.forecast.serving import package, predict
 from pipelines.forecast.train import train
 
 DESCRIPTION = "Multi-step forecasting of weather and stock series."
 
-__all__ = ["Config", "DESCRIPTION", "SOURCES", "evaluate", "featurize", "ingest", "predict",
-           "register", "score_model", "train"]
+__all__ = ["Config", "DESCRIPTION", "SOURCES", "evaluate", "featurize", "ingest", "package",
+           "predict",
+           "score_model", "train"]

@@ -83,10 +83,11 @@ def input_example(features) -> pd.DataFrame:
     return frame.reset_index().assign(time=lambda f: f["time"].astype(str))
 
 
-def register(cfg, trained, features, report, run):
-    """Log the model (with signature and input example) and register `rnnkit-forecast`."""
-    tracking.log_task_model(run, ForecastModel, trained.model,
-                            {"preprocessor": features.preprocessor}, input_example(features))
+def package(cfg, trained, features, report) -> serving.ModelPackage:
+    """The forecaster with its scaler, the last rows of the first series as example."""
+    return serving.ModelPackage(ForecastModel, trained.model,
+                                {"preprocessor": features.preprocessor},
+                                input_example(features))
 
 
 def predict(inputs: list[str], model_uri: str | None) -> list[dict]:

@@ -5,10 +5,11 @@ from pipelines.sentiment.evaluate import evaluate
 from pipelines.sentiment.featurize import featurize
 from pipelines.sentiment.ingest import SOURCES, ingest
 from pipelines.sentiment.rescore import score_model
-from pipelines.sentiment.serving import predict, register
+from pipelines.sentiment.serving import package, predict
 from pipelines.sentiment.train import train
 
 DESCRIPTION = "Text classification (IMDB sentiment) with a recurrent classifier."
 
-__all__ = ["Config", "DESCRIPTION", "SOURCES", "evaluate", "featurize", "ingest", "predict",
-           "register", "score_model", "train"]
+__all__ = ["Config", "DESCRIPTION", "SOURCES", "evaluate", "featurize", "ingest", "package",
+           "predict",
+           "score_model", "train"]

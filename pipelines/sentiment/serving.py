@@ -34,11 +34,11 @@ class SentimentModel(serving.TaskModel):
                 for row in probs]
 
 
-def register(cfg, trained, features, report, run):
-    """Log the model (signature, input example, encoder JSON) and register it."""
-    tracking.log_task_model(run, SentimentModel, trained.model,
-                            {"text_encoder": features.encoder},
-                            pd.DataFrame({TEXT_COLUMN: EXAMPLE}))
+def package(cfg, trained, features, report) -> serving.ModelPackage:
+    """The classifier with its text encoder, for the runner to log and register."""
+    return serving.ModelPackage(SentimentModel, trained.model,
+                                {"text_encoder": features.encoder},
+                                pd.DataFrame({TEXT_COLUMN: EXAMPLE}))
 
 
 def predict(inputs: list[str], model_uri: str | None) -> list[dict]:

@@ -58,36 +58,27 @@ class SpeechModel(serving.TaskModel):
                 for row in predict_proba(self.model, frames)]
 
 
-def signature(audio: np.ndarray, rate: int, output: list[dict]):
-    """Path or audio (+ rate) columns in, label and probabilities out."""
-    import mlflow
-    from mlflow.models import ModelSignature
-    from mlflow.types.schema import Array, ColSpec, Schema
-
-    inputs = Schema([ColSpec("string", "path", required=False),
-                     ColSpec(Array("double"), "audio", required=False),
-                     ColSpec("long", "sample_rate", required=False)])
-    example = pd.DataFrame({"audio": [audio.astype("float64").tolist()], "sample_rate": [rate]})
-    return ModelSignature(inputs, mlflow.models.infer_signature(example, output).outputs)
-
-
 def registered_fold(cfg, features) -> str:
     """The fold whose model is logged: the only one, or the `test_speaker`'s, or the first."""
     names = [f.name for f in features.folds]
     return cfg.data.test_speaker if cfg.data.test_speaker in names else names[0]
 
 
-def register(cfg, trained, features, report, run):
-    """Log the pyfunc model (models from code) and register it as `rnnkit-speech`."""
+INPUT_COLUMNS = {"path": "string", "audio": "array<double>", "sample_rate": "long"}
+
+
+def package(cfg, trained, features, report) -> serving.ModelPackage:
+    """The registered fold's classifier and featurizer; a row gives a wav `path` or
+    `audio` samples (+ `sample_rate`)."""
     fold = registered_fold(cfg, features)
-    model, featurizer = trained.folds[fold].model, features.featurizers[fold]
-    audio, rate = features.example_audio, featurizer.sample_rate
-    example = pd.DataFrame({"audio": [audio.astype("float64").tolist()], "sample_rate": [rate]})
-    output = SpeechModel.from_objects(model, featurizer=featurizer).predict(None, example)
-    tracking.set_tags({"registered_fold": fold})
-    tracking.log_task_model(run, SpeechModel, model, {"featurizer": featurizer}, example,
-                            extra_requirements=["librosa", "soundfile"],
-                            signature=signature(audio, rate, output))
+    featurizer = features.featurizers[fold]
+    example = pd.DataFrame({"audio": [features.example_audio.astype("float64").tolist()],
+                            "sample_rate": [featurizer.sample_rate]})
+    return serving.ModelPackage(SpeechModel, trained.folds[fold].model,
+                                {"featurizer": featurizer}, example,
+                                requirements=["librosa", "soundfile"],
+                                optional_columns=INPUT_COLUMNS,
+                                tags={"registered_fold": fold})
 
 
 def predict(inputs: list[str], model_uri: str | None) -> list[dict]:

@@ -48,11 +48,11 @@ class TranslateModel(serving.TaskModel):
         return [{OUTPUT_COLUMN: t.text, **({WARNING: t.note} if t.note else {})} for t in done]
 
 
-def register(cfg, trained, features, report, run):
-    """Log the translator (model + codec JSON, string signature) and register it."""
-    tracking.log_task_model(run, TranslateModel, trained.model, {"codec": features.codec},
-                            pd.DataFrame({TEXT_COLUMN: EXAMPLE}),
-                            extra_requirements=["sacrebleu"], params={"beam": 1})
+def package(cfg, trained, features, report) -> serving.ModelPackage:
+    """The translator (model + codec JSON, string signature, a beam param)."""
+    return serving.ModelPackage(TranslateModel, trained.model, {"codec": features.codec},
+                                pd.DataFrame({TEXT_COLUMN: EXAMPLE}),
+                                requirements=["sacrebleu"], params={"beam": 1})
 
 
 def translate_texts(texts: list[str], model_uri: str | None = None,

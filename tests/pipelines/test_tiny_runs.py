@@ -21,7 +21,7 @@ import pytest
 from audio_testing import write_speaker_folder
 from pipelines.core import tasks, tracking
 from pipelines.core.runner import run_task
-from pipelines.serve import build_app
+from pipelines.core.scoring import build_app
 from serve_testing import call, running
 
 
@@ -96,14 +96,14 @@ SERVED = {"forecast": served_forecast, "sentiment": served_texts,
 def test_tiny_run_logs_a_pyfunc_that_reloads_to_identical_outputs(task, tmp_path,
                                                                    task_store, monkeypatch):
     store = task_store(task)
-    logged, log = {}, tracking.log_task_model
+    logged, log = {}, tracking.log_model_package
 
-    def keep_example(*args, **kwargs):
-        version, output = log(*args, **kwargs)
-        logged.update(example=args[4], output=output)
+    def keep_example(run, package):
+        version, output = log(run, package)
+        logged.update(example=package.example, output=output)
         return version, output
 
-    monkeypatch.setattr(tracking, "log_task_model", keep_example)
+    monkeypatch.setattr(tracking, "log_model_package", keep_example)
     result = run_task(task, "smoke", TINY[task](tmp_path))
 
     run = store.get_run(result.run_id)
