@@ -1,74 +1,149 @@
-"""Task configuration: one dataclass per task, filled from YAML, a profile and overrides.
+"""Task configuration: typed pydantic models, a profile overlay and command-line overrides.
 
-A task's ``config.yaml`` is its base config (one mapping per section, e.g. ``data``,
-``featurize``, ``model``, ``train``, ``evaluate``) plus a ``profiles:`` mapping of
-overlays, deep-merged on top of the base::
+A task's config is a tree of ``ConfigModel`` sections (``data``, ``featurize``, ``model``,
+``train``, ``evaluate``); the models hold every default and every allowed range. A task's
+``config.yaml`` holds only ``profiles:``, overlays deep-merged over those defaults::
 
-    data: {source: seattle-weather}
-    train: {epochs: 20, learning_rate: 1.0e-3}
     profiles:
       smoke: {train: {epochs: 1}}
       default: {}
       full: {train: {epochs: 100}}
 
+(A file may also hold base sections beside ``profiles:``; they are merged first.)
+
 Command-line overrides are dotted ``key=value`` strings (``model.cell=leaky
-train.epochs=5``); each value is read with ``yaml.safe_load`` and checked against the
-dataclass field's type. Every problem -- an unknown key, a wrong type, a missing profile --
-raises ``ConfigError`` naming the key, the value received and what was expected, before
-any work starts.
+train.epochs=5``), applied last; each value is read with ``yaml.safe_load`` (a ``str``
+field keeps the text as typed, a float field reads ``1e-3``). The whole config is then
+validated at once: every problem -- an unknown key, a wrong type, a value out of range, a
+missing profile -- raises ``ConfigError`` naming the key, the value received, what is
+allowed and where the value came from, before any work starts.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import json
+import math
 import types
-import typing
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
+from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticCustomError
 
 from pipelines.core.errors import ConfigError
 
-T = TypeVar("T")
+T = TypeVar("T", bound="ConfigModel")
 PROFILES_KEY = "profiles"
 Scalar = str | int | float | bool | None
+_RULE = "config_rule"  # the error type of `invalid` and `broken_rule`
 
 
-class _Mismatch(Exception):
-    """Internal: a value does not fit a type; carries the path suffix where it failed."""
+# --------------------------------------------------------------------------- the models
 
-    def __init__(self, suffix: str = "", item_type: Any = None):
-        super().__init__(suffix)
-        self.suffix = suffix
-        self.item_type = item_type
+
+class ConfigModel(BaseModel):
+    """Base of every config section: unknown keys are refused, values are checked on
+    construction and on assignment, and every failure is a ``ConfigError``.
+
+    Types are strict (``units: yes`` is not 1, ``epochs: 2.5`` is not 2), except that a
+    float field reads a numeric string (YAML 1.1 reads ``1e-3`` as one), a tuple field a
+    list and a path field a string; floats must be finite.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        validate_assignment=True,
+        strict=True,
+        allow_inf_nan=False,
+        validate_default=True,
+    )
+
+    def __init__(self, /, **data: Any):
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise ConfigError(explain(exc, type(self), data, label=type(self).__name__)) from None
+
+    # Nested sections are validated by pydantic without calling __init__ (as for RootModel).
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        fields = type(self).model_fields
+        old = self.__dict__.get(name, _MISSING)
+        try:
+            super().__setattr__(name, value)
+        except ValidationError as exc:
+            if name in fields and old is not _MISSING:  # a failed section rule ran after
+                self.__dict__[name] = old  # the assignment: undo it
+            data = {**{k: getattr(self, k) for k in fields}, name: value}
+            raise ConfigError(explain(exc, type(self), data, label=type(self).__name__,
+                                      assigned=True)) from None
+
+    @model_validator(mode="before")
+    @classmethod
+    def read_yaml_scalars(cls, data: Any) -> Any:
+        """A numeric string for a float, a list for a tuple, a string for a path."""
+        if not isinstance(data, Mapping):
+            return data
+        out = dict(data)
+        for name, value in data.items():
+            info = cls.model_fields.get(name)
+            if info is not None:
+                out[name] = _loosen(info.annotation, value)
+        return out
+
+
+_MISSING = object()
+
+
+def invalid(requirement: str, hint: str = "") -> PydanticCustomError:
+    """The error a field validator raises: ``requirement`` completes "Config key K must
+    be ..." (e.g. ``"one of imdb, csv:PATH"``); ``hint`` follows the value received."""
+    return PydanticCustomError(_RULE, "{requirement}", {"requirement": requirement,
+                                                        "hint": hint, "field": True})
+
+
+def broken_rule(message: str, *keys: str) -> PydanticCustomError:
+    """The error a section's ``model_validator`` raises: ``message`` states the rule and
+    the values received; ``keys`` (field names of the section) say where they came from."""
+    return PydanticCustomError(_RULE, "{message}", {"message": message, "keys": keys,
+                                                    "field": False})
+
+
+Seed = Annotated[int, Field(ge=0, le=2**32 - 1)]  # NumPy's and Keras's seed range
+LearningRate = Annotated[float, Field(gt=0)]
+Dropout = Annotated[float, Field(ge=0, lt=1)]
+Fraction = Annotated[float, Field(gt=0, lt=1)]
+PositiveInt = Annotated[int, Field(ge=1)]
+NonNegativeInt = Annotated[int, Field(ge=0)]
+
+
+def check_choice(value: str, choices: Sequence[str]) -> str:
+    """Check a ``data.source``-like name (for a field validator): each choice is a name,
+    or ``prefix:PLACEHOLDER`` (``csv:PATH``: any non-empty text after ``csv:``)."""
+    text = value.strip()
+    hint = ""
+    for choice in choices:
+        prefix, sep, rest = choice.partition(":")
+        if sep and rest.isupper():  # csv:PATH, tfds:NAME
+            if text.startswith(prefix + ":"):
+                if text[len(prefix) + 1:].strip():
+                    return value
+                hint = f"{choice} needs a {rest.lower()} after '{prefix}:'."
+        elif text == choice:
+            return value
+        elif sep and text.startswith(prefix + ":"):
+            hint = f"{text!r} is not supported."
+    if not hint:
+        hint = _suggest(text, [c for c in choices if not c.partition(":")[2].isupper()])
+    raise invalid("one of " + ", ".join(choices), hint.strip())
 
 
 # --------------------------------------------------------------------------- public API
-
-
-def require_at_least(section: Any, minimum: float, *names: str) -> None:
-    """Raise ``ValueError`` unless every field ``names`` of ``section`` is >= ``minimum``
-    (for a task's ``__post_init__``; ``build_config`` turns it into a ``ConfigError``)."""
-    for name in names:
-        if getattr(section, name) < minimum:
-            raise ValueError(f"{name} must be at least {minimum}. "
-                             f"Received: {getattr(section, name)}")
-
-
-def require_between(section: Any, low: float, high: float, *names: str,
-                    closed: bool = False) -> None:
-    """Raise ``ValueError`` unless every field ``names`` lies in (low, high), or in
-    [low, high] when ``closed``."""
-    for name in names:
-        value = getattr(section, name)
-        inside = low <= value <= high if closed else low < value < high
-        if not inside:
-            bounds = f"[{low}, {high}]" if closed else f"({low}, {high})"
-            raise ValueError(f"{name} must be in {bounds}. Received: {value}")
 
 
 def load_config(
@@ -77,19 +152,21 @@ def load_config(
     profile: str = "default",
     overrides: Sequence[str] = (),
 ) -> T:
-    """Load ``config_cls`` from the YAML file at ``path``, a profile overlay and overrides.
+    """Load ``config_cls`` with a profile overlay from the YAML file at ``path`` and
+    overrides.
 
     Args:
-        config_cls: the task's config dataclass (sections are nested dataclasses).
-        path: the task's ``config.yaml``.
+        config_cls: the task's config model (sections are nested ``ConfigModel``s).
+        path: the task's ``config.yaml`` (``profiles:``, and optionally base sections).
         profile: name of an overlay under ``profiles:``; ``default`` may be absent.
         overrides: dotted ``key=value`` strings, applied last, in order.
 
     Returns:
-        A fully typed instance of ``config_cls``.
+        A validated instance of ``config_cls``.
 
     Raises:
-        ConfigError: unreadable YAML, unknown profile or key, or a value of the wrong type.
+        ConfigError: unreadable YAML, unknown profile or key, a value of the wrong type or
+            out of range, or a broken rule between values.
     """
     path = Path(path)
     base = _read_yaml(path)
@@ -99,59 +176,44 @@ def load_config(
             f"In {path}: '{PROFILES_KEY}' must be a mapping of profile name to "
             f"overlay, received {profiles!r}."
         )
-    if profile not in profiles and not (profile == "default"):
+    if profile not in profiles and profile != "default":
         raise ConfigError(
             f"Unknown profile {profile!r} for {path}. Available profiles: "
-            f"{', '.join(sorted(profiles)) or '(none)'}.{_suggest(profile, profiles)}"
+            f"{', '.join(sorted(map(str, profiles))) or '(none)'}."
+            f"{_suggest(profile, profiles)}"
         )
-    data: dict[str, Any] = {}
-    _merge(config_cls, data, base, prefix="", source=str(path))
     overlay = profiles.get(profile) or {}
     if not isinstance(overlay, Mapping):
         raise ConfigError(
             f"In {path}: profile {profile!r} must be a mapping, received {overlay!r}."
         )
-    _merge(config_cls, data, overlay, prefix="", source=f"{path}, profile {profile!r}")
+    data: dict[str, Any] = {}
+    origin: dict[str, str] = {}
+    _merge(config_cls, data, origin, base, prefix="", source=str(path))
+    _merge(config_cls, data, origin, overlay, prefix="", source=f"{path}, profile {profile!r}")
     for item in overrides:
-        apply_override(config_cls, data, item)
-    return build_config(config_cls, data)
+        apply_override(config_cls, data, item, origin)
+    return _validate(config_cls, data, origin)
 
 
 def build_config(config_cls: type[T], data: Mapping[str, Any], prefix: str = "") -> T:
     """Build ``config_cls`` from a nested mapping; missing fields take their defaults.
 
-    Handy in stage tests: ``build_config(ForecastConfig, {"train": {"epochs": 1}})``.
+    Handy in stage tests: ``build_config(ForecastConfig, {"train": {"epochs": 1}})``;
+    ``prefix`` (e.g. ``"featurize."``) names a section built on its own in messages.
     """
-    data = dict(data)
-    _merge(config_cls, {}, data, prefix=prefix, source="mapping")  # validate keys and types
-    kwargs: dict[str, Any] = {}
-    hints = _hints(config_cls)
-    for f in dataclasses.fields(config_cls):  # type: ignore[arg-type]
-        key = prefix + f.name
-        sub = _dataclass_of(hints[f.name])
-        if f.name in data:
-            value = data[f.name]
-            if sub is not None and isinstance(value, Mapping):
-                value = build_config(sub, value, prefix=key + ".")
-            else:
-                value = _convert(value, hints[f.name], key, source="mapping")
-            kwargs[f.name] = value
-        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-            if sub is None:
-                raise ConfigError(
-                    f"Config key '{key}' is required but was not given "
-                    f"(expected {_describe(hints[f.name])})."
-                )
-            kwargs[f.name] = build_config(sub, {}, prefix=key + ".")
-    try:
-        return config_cls(**kwargs)
-    except (TypeError, ValueError) as exc:  # a task's __post_init__ validation
-        section = prefix.rstrip(".") or "(top level)"
-        raise ConfigError(f"Invalid config section '{section}': {exc}") from exc
+    target: dict[str, Any] = {}
+    origin: dict[str, str] = {}
+    _merge(config_cls, target, origin, data, prefix="", source="mapping", shown=prefix)
+    return _validate(config_cls, target, origin, prefix)
 
 
-def apply_override(config_cls: type, data: dict[str, Any], item: str) -> None:
-    """Apply one ``key=value`` override to the nested mapping ``data`` (in place)."""
+def apply_override(
+    config_cls: type, data: dict[str, Any], item: str, origin: dict[str, str] | None = None
+) -> None:
+    """Apply one ``key=value`` override to the nested mapping ``data`` (in place);
+    ``origin`` (dotted key -> where its value came from) is updated."""
+    origin = {} if origin is None else origin
     key, sep, text = item.partition("=")
     key = key.strip()
     if not sep or not key:
@@ -163,44 +225,45 @@ def apply_override(config_cls: type, data: dict[str, Any], item: str) -> None:
     parts = key.split(".")
     cls, target, prefix = config_cls, data, ""
     for part in parts[:-1]:
-        hints = _check_key(cls, part, prefix, text, source)
-        sub = _dataclass_of(hints[part])
+        info = _field(cls, part, prefix, text, source)
+        sub = _section_of(info.annotation)
         if sub is None:
             raise ConfigError(
                 f"Config key '{prefix}{part}' is not a section (it expects "
-                f"{_describe(hints[part])}), so '{key}' does not exist "
-                f"({source})."
+                f"{_describe_field(info)}), so '{key}' does not exist ({source})."
             )
         target = _subdict(target, part)
         cls, prefix = sub, f"{prefix}{part}."
     name = parts[-1]
-    hints = _check_key(cls, name, prefix, text, source)
+    info = _field(cls, name, prefix, text, source)
     try:
         value = yaml.safe_load(text) if text.strip() else ""
     except yaml.YAMLError:
-        value = text  # let the type check decide; a str field takes the raw text
-    sub = _dataclass_of(hints[name])
+        value = text  # let validation decide; a str field takes the raw text
+    sub = _section_of(info.annotation)
     if sub is not None and isinstance(value, Mapping):
-        _merge(sub, _subdict(target, name), value, prefix=f"{prefix}{name}.", source=source)
-    else:
-        target[name] = _convert(value, hints[name], prefix + name, source, raw=text)
+        _merge(sub, _subdict(target, name), origin, value, prefix=f"{prefix}{name}.",
+               source=source)
+        return
+    if value is not None and not isinstance(value, str) and not _accepts(info.annotation, value) \
+            and _accepts(info.annotation, text):
+        value = text  # e.g. data.target=2024: a str field keeps the text as typed
+    _set(target, origin, name, value, prefix, source)
 
 
 def flatten(cfg: Any, prefix: str = "") -> dict[str, Scalar]:
-    """Flatten a config dataclass to ``{"train.epochs": 5, ...}`` for MLflow params.
+    """Flatten a config to ``{"train.epochs": 5, ...}`` for MLflow params.
 
     Lists, tuples and other containers become JSON strings; paths become strings.
     """
     out: dict[str, Scalar] = {}
-    items = (
-        ((f.name, getattr(cfg, f.name)) for f in dataclasses.fields(cfg))
-        if dataclasses.is_dataclass(cfg)
-        else cfg.items()
-    )
+    items = _items(cfg) if isinstance(cfg, BaseModel) else cfg.items()
     for name, value in items:
         key = f"{prefix}{name}"
-        if dataclasses.is_dataclass(value) or isinstance(value, Mapping):
+        if isinstance(value, BaseModel | Mapping):
             out.update(flatten(value, prefix=key + "."))
+        elif isinstance(value, Path):
+            out[key] = str(value)
         elif isinstance(value, str | int | float | bool) or value is None:
             out[key] = value
         else:
@@ -243,18 +306,42 @@ def _read_yaml(path: Path) -> dict[str, Any]:
 
 
 def _merge(
-    cls: type, target: dict[str, Any], values: Mapping[str, Any], prefix: str, source: str
+    cls: type,
+    target: dict[str, Any],
+    origin: dict[str, str],
+    values: Mapping[str, Any],
+    prefix: str,
+    source: str,
+    shown: str = "",
 ) -> None:
-    """Deep-merge ``values`` into ``target``, checking keys and types against ``cls``."""
-    for name, value in values.items():
-        hints = _check_key(cls, str(name), prefix, value, source)
-        sub = _dataclass_of(hints[name])
-        if sub is not None and value is None and type(None) not in get_args(hints[name]):
+    """Deep-merge ``values`` into ``target``, checking keys against ``cls`` and noting in
+    ``origin`` where each value came from (``shown`` prefixes keys in messages only)."""
+    if not isinstance(values, Mapping):
+        where = f"section '{shown}{prefix.rstrip('.')}'" if shown + prefix else "the config"
+        raise ConfigError(
+            f"The values of {where} must be a mapping, received {_show(values)} "
+            f"(from {source})."
+        )
+    for raw_name, value in values.items():
+        name = str(raw_name)
+        info = _field(cls, name, shown + prefix, value, source)
+        sub = _section_of(info.annotation)
+        if sub is not None and value is None and not _nullable(info.annotation):
             value = {}  # an empty YAML section ("evaluate:") keeps its defaults
         if sub is not None and isinstance(value, Mapping):
-            _merge(sub, _subdict(target, name), value, prefix=f"{prefix}{name}.", source=source)
+            _merge(sub, _subdict(target, name), origin, value, prefix=f"{prefix}{name}.",
+                   source=source, shown=shown)
         else:
-            target[name] = _convert(value, hints[name], prefix + str(name), source)
+            _set(target, origin, name, value, prefix, source)
+
+
+def _set(target: dict, origin: dict[str, str], name: str, value: Any, prefix: str,
+         source: str) -> None:
+    target[name] = value
+    key = prefix + name
+    for old in [k for k in origin if k.startswith(key + ".")]:
+        del origin[old]  # a whole section replaced
+    origin[key] = source
 
 
 def _subdict(target: dict[str, Any], name: str) -> dict[str, Any]:
@@ -264,189 +351,391 @@ def _subdict(target: dict[str, Any], name: str) -> dict[str, Any]:
     return target[name]
 
 
-def _check_key(cls: type, name: str, prefix: str, value: Any, source: str) -> dict[str, Any]:
-    """Return the type hints of ``cls`` after checking that ``name`` is one of its fields."""
-    hints = _hints(cls)
-    if name not in hints:
-        section = f"section '{prefix.rstrip('.')}'" if prefix else "the top level"
-        raise ConfigError(
-            f"Unknown config key '{prefix}{name}' (value {_show(value)}, from {source})."
-            f"{_suggest(name, hints, prefix)} Valid keys of {section}: "
-            f"{', '.join(hints)}."
-        )
-    return hints
+def _field(cls: type, name: str, prefix: str, value: Any, source: str | None) -> FieldInfo:
+    """The field ``name`` of ``cls``; an unknown name is a ConfigError with suggestions."""
+    fields = _fields(cls)
+    if name not in fields:
+        raise ConfigError(_unknown(cls, name, prefix, value, source))
+    return fields[name]
 
 
-def _hints(cls: type) -> dict[str, Any]:
-    if not dataclasses.is_dataclass(cls):
-        raise TypeError(f"{cls!r} is not a dataclass")
-    names = [f.name for f in dataclasses.fields(cls)]
-    hints = get_type_hints(cls)
-    return {n: hints[n] for n in names}
+def _unknown(cls: type, name: str, prefix: str, value: Any, source: str | None) -> str:
+    fields = _fields(cls)
+    section = f"section '{prefix.rstrip('.')}'" if prefix else "the top level"
+    where = f", from {source}" if source else ""
+    return (
+        f"Unknown config key '{prefix}{name}' (value {_show(value)}{where})."
+        f"{_suggest(name, fields, prefix)} Valid keys of {section}: {', '.join(fields)}."
+    )
 
 
-def _dataclass_of(tp: Any) -> type | None:
-    """The dataclass inside ``tp`` (``Section`` or ``Section | None``), else None."""
-    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+def _fields(cls: type) -> dict[str, FieldInfo]:
+    if not (isinstance(cls, type) and issubclass(cls, BaseModel)):
+        raise TypeError(f"{cls!r} is not a pydantic config model")
+    return cls.model_fields
+
+
+def _section_of(tp: Any) -> type | None:
+    """The model inside ``tp`` (``Section`` or ``Section | None``), else None."""
+    tp = _strip(tp)
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
         return tp
     if get_origin(tp) in (Union, types.UnionType):
-        found = [a for a in get_args(tp) if isinstance(a, type) and dataclasses.is_dataclass(a)]
+        found = [a for a in get_args(tp) if isinstance(a, type) and issubclass(a, BaseModel)]
         return found[0] if len(found) == 1 else None
     return None
 
 
-# --------------------------------------------------------------------------- type checks
+def _nullable(tp: Any) -> bool:
+    tp = _strip(tp)
+    return get_origin(tp) in (Union, types.UnionType) and type(None) in get_args(tp)
 
 
-def _convert(value: Any, tp: Any, key: str, source: str, raw: str | None = None) -> Any:
-    """Check ``value`` against ``tp`` and return it converted; raise ConfigError if not."""
-    try:
-        return _coerce(value, tp, raw)
-    except _Mismatch as miss:
-        shown = repr(raw) if raw is not None else _show(value)
-        item = (
-            f"; item {key}{miss.suffix} is not {_describe(miss.item_type)}" if miss.suffix else ""
-        )
-        raise ConfigError(
-            f"Config key '{key}' expects {_describe(tp)}{item}, received {shown} (from {source})."
-        ) from None
+def _strip(tp: Any) -> Any:
+    while get_origin(tp) is Annotated:
+        tp = get_args(tp)[0]
+    return tp
 
 
-def _coerce(value: Any, tp: Any, raw: str | None) -> Any:
-    origin, args = get_origin(tp), get_args(tp)
-    if tp is Any or tp is object:
-        return value
-    if origin in (Union, types.UnionType):
-        if value is None and type(None) in args:
-            return None
-        for arg in (a for a in args if a is not type(None)):
-            try:
-                return _coerce(value, arg, raw)
-            except _Mismatch:
-                continue
-        raise _Mismatch()
-    if origin is Literal:
-        for candidate in (value, raw):
-            for arg in args:
-                if type(candidate) is type(arg) and candidate == arg:
-                    return arg
-        raise _Mismatch()
-    if tp is bool:
-        if isinstance(value, bool):
-            return value
-        raise _Mismatch()
-    if tp is int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        raise _Mismatch()
-    if tp is float:
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
-        if isinstance(value, str):  # YAML 1.1 reads "1e-3" as a string
+def _members(tp: Any) -> list[Any]:
+    """The members of a union (Optional included), else ``[tp]``; Annotated stripped."""
+    tp = _strip(tp)
+    if get_origin(tp) in (Union, types.UnionType):
+        return [m for a in get_args(tp) for m in _members(a)]
+    return [tp]
+
+
+def _accepts(tp: Any, value: Any) -> bool:
+    """Whether ``value``'s kind fits ``tp`` (its type only, not its range)."""
+    for member in _members(tp):
+        origin = get_origin(member)
+        if member is Any or member is object:
+            return True
+        if origin is Literal:
+            if any(type(value) is type(a) and value == a for a in get_args(member)):
+                return True
+        elif member is bool:
+            if isinstance(value, bool):
+                return True
+        elif member is int:
+            if isinstance(value, int) and not isinstance(value, bool):
+                return True
+        elif member is float:
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                return True
+        elif member in (str, Path):
+            if isinstance(value, str):
+                return True
+        elif origin in (list, tuple, Sequence) or member in (list, tuple):
+            if isinstance(value, list | tuple):
+                return True
+        elif origin in (dict, Mapping) or member is dict or (
+            isinstance(member, type) and issubclass(member, BaseModel)
+        ):
+            if isinstance(value, Mapping):
+                return True
+        elif member is type(None):
+            if value is None:
+                return True
+    return False
+
+
+def _loosen(tp: Any, value: Any) -> Any:
+    """The YAML-friendly conversions of ``ConfigModel``: numeric text -> float (where no
+    str is allowed), list -> tuple, text -> Path; into list and tuple items too."""
+    members = _members(tp)
+    if isinstance(value, str):
+        if float in members and str not in members and not any(
+            get_origin(m) is Literal for m in members
+        ):
             try:
                 return float(value)
             except ValueError:
-                raise _Mismatch() from None
-        raise _Mismatch()
-    if tp is str:
-        if isinstance(value, str):
-            return value
-        if raw is not None and value is not None:  # e.g. data.target=2024: keep the text
-            return raw
-        raise _Mismatch()
-    if tp is Path:
-        if isinstance(value, str | Path):
+                return value
+        if Path in members and str not in members:
             return Path(value)
-        raise _Mismatch()
-    if origin in (list, tuple, Sequence, typing.Sequence) or tp in (list, tuple):
-        return _coerce_sequence(value, tp, origin or tp, args)
-    if origin in (dict, Mapping) or tp is dict:
-        if not isinstance(value, Mapping):
-            raise _Mismatch()
-        kt, vt = args if args else (Any, Any)
-        return {_coerce(k, kt, None): _coerce_item(v, vt, f"[{k!r}]") for k, v in value.items()}
-    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-        if isinstance(value, tp):
-            return value
-        if isinstance(value, Mapping):
-            return build_config(tp, value)
-        raise _Mismatch()
-    if isinstance(tp, type):
-        if isinstance(value, tp):
-            return value
-        raise _Mismatch()
-    return value  # an annotation we cannot check (e.g. a Protocol): accept as given
+        return value
+    if isinstance(value, list | tuple):
+        for member in members:
+            origin, args = get_origin(member), get_args(member)
+            if origin is tuple or member is tuple:
+                if len(args) == 2 and args[1] is Ellipsis:
+                    return tuple(_loosen(args[0], v) for v in value)
+                if args and len(args) == len(value):
+                    return tuple(_loosen(a, v) for a, v in zip(args, value, strict=True))
+                return tuple(value)
+            if origin is list or member is list:
+                return [_loosen(args[0], v) for v in value] if args else list(value)
+    return value
 
 
-def _coerce_sequence(value: Any, tp: Any, origin: Any, args: tuple[Any, ...]) -> Any:
-    if not isinstance(value, list | tuple):
-        raise _Mismatch()
-    if origin is tuple:
-        if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(_coerce_item(v, args[0], f"[{i}]") for i, v in enumerate(value))
-        if args:
-            if len(args) != len(value):
-                raise _Mismatch()
-            return tuple(
-                _coerce_item(v, t, f"[{i}]")
-                for i, (v, t) in enumerate(zip(value, args, strict=True))
-            )
-        return tuple(value)
-    item_tp = args[0] if args else Any
-    return [_coerce_item(v, item_tp, f"[{i}]") for i, v in enumerate(value)]
-
-
-def _coerce_item(value: Any, tp: Any, suffix: str) -> Any:
+def _validate(cls: type[T], data: dict[str, Any], origin: dict[str, str], prefix: str = "") -> T:
     try:
-        return _coerce(value, tp, None)
-    except _Mismatch as miss:
-        raise _Mismatch(suffix + miss.suffix, miss.item_type or tp) from None
+        return cls.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(explain(exc, cls, data, origin=origin, prefix=prefix)) from None
 
 
-def _describe(tp: Any) -> str:
-    """Human wording of a type annotation, for error messages."""
+# --------------------------------------------------------------------------- messages
+
+
+def explain(
+    exc: ValidationError,
+    cls: type,
+    data: Mapping[str, Any],
+    origin: Mapping[str, str] | None = None,
+    prefix: str = "",
+    label: str = "",
+    assigned: bool = False,
+) -> str:
+    """pydantic's ``exc`` (validating ``data`` as ``cls``) in rnnkit's words: one sentence
+    per problem naming the key, the value received, what is allowed and its origin."""
+    messages: list[str] = []
+    for error in exc.errors():
+        text = _explain_one(error, cls, data, origin, prefix, label, assigned)
+        if text not in messages:
+            messages.append(text)
+    return " ".join(messages)
+
+
+def _explain_one(error, cls, data, origin, prefix, label, assigned) -> str:
+    loc = tuple(error["loc"])
+    kind, ctx = error["type"], error.get("ctx") or {}
+    path, model, info, rest = _resolve(cls, loc)
+    dotted = ".".join(path)
+    key = prefix + dotted
+    of = f" of {label}" if label else ""
+
+    def where(name: str) -> str:
+        if assigned:
+            return "assigned"
+        if origin is None:
+            return ""
+        return f"from {origin[name]}" if name in origin else "the default"
+
+    def paren(text: str) -> str:
+        return f" ({text})" if text else ""
+
+    if kind == "extra_forbidden":
+        section_prefix = prefix + "".join(p + "." for p in path[:-1])
+        source = "assigned" if assigned else (origin or {}).get(dotted)
+        return _unknown(model, path[-1], section_prefix, error.get("input"), source)
+    if info is None:  # a section's own rule (a model validator), or the section's value
+        section = (f"section '{key}'{of}" if key else label or "config")
+        if kind == _RULE:
+            names = [".".join([*path, k]) for k in ctx.get("keys", ())]
+            sources = "; ".join(f"{prefix}{n} {where(n).replace('the default', 'by default')}"
+                                for n in names if where(n))
+            return f"Invalid config {section}: {ctx['message']}{paren(sources)}."
+        if kind in ("value_error", "assertion_error"):
+            return f"Invalid config {section}: {_pydantic_msg(error)}."
+        expected = f"a section with keys {', '.join(_fields(model))}"
+        if path and _nullable(_annotation_at(cls, path)):
+            expected += " or null"
+        value = _lookup(data, path, error.get("input"))
+        return (f"Config key '{key}'{of} must be {expected}; received {_show(value)}"
+                f"{paren(where(dotted))}.")
+    # the value as validated (e.g. nan read from "nan"); a list's whole value for an item
+    value = _lookup(data, path, error.get("input")) if rest else error.get("input")
+    if kind == "missing":
+        return (f"Config key '{key}'{of} is required but was not given "
+                f"(expected {_describe_field(info)}).")
+    rule = kind == _RULE and ctx.get("field")
+    item_text, item_type = "", None
+    if rest:
+        item_type = _item_type(info, rest)
+        suffix = "".join(f"[{r}]" for r in rest)
+        if rule:
+            detail = f"must be {ctx['requirement']}"
+        elif item_type is not None:
+            detail = f"is not {_describe(item_type)}"
+        else:
+            detail = f"is invalid ({_pydantic_msg(error)})"
+        item_text = f"; item {key}{suffix} {detail}"
+    if rule and not rest:
+        requirement, hint = ctx["requirement"], ctx.get("hint", "")
+    elif kind in ("value_error", "assertion_error") and not rest:
+        requirement, hint = _describe_field(info), _pydantic_msg(error) + "."
+    else:
+        requirement, hint = _describe_field(info), ""
+        if kind == "literal_error" and isinstance(error.get("input"), str):
+            options = [a for m in _members(item_type or info.annotation)
+                       if get_origin(m) is Literal for a in get_args(m)]
+            hint = _suggest(error["input"], options).strip()
+    text = (f"Config key '{key}'{of} must be {requirement}{item_text}; "
+            f"received {_show(value)}{paren(where(dotted))}.")
+    return f"{text} {hint}" if hint else text
+
+
+def _resolve(cls: type, loc: tuple) -> tuple[list[str], type, FieldInfo | None, list]:
+    """Walk ``loc`` through the models: (field path, the model holding the last name,
+    the leaf field or None when ``loc`` ends at a section, the item steps past the leaf)."""
+    path: list[str] = []
+    model = cls
+    for i, part in enumerate(loc):
+        if not isinstance(part, str):
+            break
+        fields = _fields(model)
+        path.append(part)
+        if part not in fields:
+            return path, model, None, []
+        info = fields[part]
+        sub = _section_of(info.annotation)
+        if sub is None:
+            rest = [p for p in loc[i + 1:] if isinstance(p, int)]
+            return path, model, info, rest
+        if i == len(loc) - 1:
+            return path, sub, None, []
+        model = sub
+    return path, model, None, []
+
+
+def _annotation_at(cls: type, path: list[str]) -> Any:
+    model, tp = cls, None
+    for name in path:
+        tp = _fields(model)[name].annotation
+        model = _section_of(tp) or model
+    return tp
+
+
+def _lookup(data: Any, path: list[str], fallback: Any) -> Any:
+    for name in path:
+        if isinstance(data, BaseModel):
+            data = getattr(data, name, _MISSING)
+        elif isinstance(data, Mapping) and name in data:
+            data = data[name]
+        else:
+            return fallback
+    return data
+
+
+def _item_type(info: FieldInfo, steps: list) -> Any:
+    tp: Any = info.annotation
+    for step in steps:
+        found = None
+        for member in _members(tp):
+            origin, args = get_origin(member), get_args(member)
+            if origin is list and args:
+                found = args[0]
+            elif origin is tuple and args:
+                found = args[0] if len(args) == 2 and args[1] is Ellipsis else (
+                    args[step] if isinstance(step, int) and step < len(args) else None)
+            if found is not None:
+                break
+        if found is None:
+            return None
+        tp = found
+    return tp
+
+
+def _pydantic_msg(error: Mapping[str, Any]) -> str:
+    msg = str(error.get("msg", ""))
+    for head in ("Value error, ", "Assertion failed, "):
+        msg = msg.removeprefix(head)
+    return msg.rstrip(".")
+
+
+def _describe_field(info: FieldInfo) -> str:
+    return _describe(info.annotation, info.metadata)
+
+
+def _describe(tp: Any, metadata: Sequence[Any] = ()) -> str:
+    """Human wording of an annotation and its constraints, for error messages."""
+    metadata = list(metadata)
+    while get_origin(tp) is Annotated:
+        args = get_args(tp)
+        tp, metadata = args[0], [*metadata, *args[1:]]
     origin, args = get_origin(tp), get_args(tp)
     if origin in (Union, types.UnionType):
-        parts = [_describe(a) for a in args if a is not type(None)]
-        text = " or ".join(parts)
-        return f"{text} or null" if type(None) in args else text
+        parts = [_describe(a, metadata) for a in args if a is not type(None)]
+        text = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " or " + parts[-1]
+        if type(None) not in args:
+            return text
+        return f"null or {text}" if " or " in text or "each item" in text else f"{text} or null"
     if origin is Literal:
         return "one of " + ", ".join(repr(a) for a in args)
-    simple = {
-        bool: "true or false",
-        int: "an integer",
-        float: "a number",
-        str: "a string",
-        Path: "a path",
-    }
-    if tp in simple:
-        return simple[tp]
-    if origin in (list, tuple, Sequence, typing.Sequence) or tp in (list, tuple):
+    bounds = _bounds(metadata)
+    if tp is bool:
+        return "true or false"
+    if tp is int:
+        return "an integer" + _range_text(bounds)
+    if tp is float:
+        return "a finite number" + _range_text(bounds)
+    if tp is str:
+        low = bounds.get("min_length")
+        return "a non-empty string" if low else "a string"
+    if tp is Path:
+        return "a path"
+    if origin in (list, tuple, Sequence) or tp in (list, tuple):
         if origin is tuple and args and not (len(args) == 2 and args[1] is Ellipsis):
             return f"a list of {len(args)} items ({', '.join(_describe(a) for a in args)})"
+        low, high = bounds.get("min_length"), bounds.get("max_length")
+        if low is not None and low == high:
+            head = f"a list of {low} items"
+        elif high is not None:
+            head = f"a list of at most {high} items"
+        elif low:
+            head = f"a list of at least {low} items (e.g. [a, b])"
+        else:
+            head = "a list (e.g. [a, b])"
         if args and args[0] is not Any:
-            return f"a list (e.g. [a, b]) with each item {_describe(args[0])}"
-        return "a list (e.g. [a, b])"
+            return f"{head} with each item {_describe(args[0])}"
+        return head
     if origin in (dict, Mapping) or tp is dict:
         return "a mapping (e.g. {a: 1})"
-    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-        return f"a section with keys {', '.join(_hints(tp))}"
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return f"a section with keys {', '.join(_fields(tp))}"
     return getattr(tp, "__name__", str(tp))
 
 
+def _bounds(metadata: Sequence[Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in metadata:
+        if isinstance(item, FieldInfo):
+            out.update(_bounds(item.metadata))
+            continue
+        for name in ("gt", "ge", "lt", "le", "min_length", "max_length"):
+            value = getattr(item, name, None)
+            if value is not None:
+                out[name] = value
+    return out
+
+
+def _range_text(b: Mapping[str, Any]) -> str:
+    low = ("[", b["ge"]) if "ge" in b else ("(", b["gt"]) if "gt" in b else None
+    high = (b["le"], "]") if "le" in b else (b["lt"], ")") if "lt" in b else None
+    if low and high:
+        return f" in {low[0]}{_num(low[1])}, {_num(high[0])}{high[1]}"
+    if low:
+        return f" {'>=' if low[0] == '[' else '>'} {_num(low[1])}"
+    if high:
+        return f" {'<=' if high[1] == ']' else '<'} {_num(high[0])}"
+    return ""
+
+
+def _num(value: Any) -> str:
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def _suggest(name: str, options: Any, prefix: str = "") -> str:
-    close = difflib.get_close_matches(name, [str(o) for o in options], n=1, cutoff=0.6)
+    close = difflib.get_close_matches(str(name), [str(o) for o in options], n=1, cutoff=0.6)
     return f" Did you mean '{prefix}{close[0]}'?" if close else ""
 
 
 def _show(value: Any) -> str:
-    text = repr(value)
+    text = repr(str(value) if isinstance(value, Path) else value)
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+def _items(cfg: BaseModel):
+    return ((name, getattr(cfg, name)) for name in type(cfg).model_fields)
+
+
 def _plain(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, BaseModel):
+        return {name: _plain(v) for name, v in _items(value)}
     if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

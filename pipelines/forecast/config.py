@@ -1,13 +1,33 @@
-"""The forecasting task's configuration (filled from `config.yaml`, a profile, overrides)."""
+"""The forecasting task's configuration: typed sections holding every default and its
+allowed range (`config.yaml` holds only profile overlays; see `pipelines.core.config`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Literal
 
+from pydantic import Field, field_validator, model_validator
 
-@dataclass
-class DataConfig:
+from pipelines.core.config import (
+    ConfigModel,
+    Dropout,
+    Fraction,
+    LearningRate,
+    NonNegativeInt,
+    PositiveInt,
+    Seed,
+    broken_rule,
+    check_choice,
+    invalid,
+)
+from rnnkit.names import RECURRENT_NAMES
+
+#: `data.source` values (`pipelines.forecast.ingest.SOURCES` lists the same).
+SOURCES = ("seattle-weather", "msft", "beijing", "sp500", "jena", "csv:PATH")
+CellName = Literal[RECURRENT_NAMES]  # type: ignore[valid-type]
+LayerCellName = Literal[tuple(n for n in RECURRENT_NAMES if n != "stacked")]  # type: ignore
+
+
+class DataConfig(ConfigModel):
     """Where the series come from.
 
     Args:
@@ -30,11 +50,15 @@ class DataConfig:
     time_column: str | None = None
     series_column: str | None = None
     series: list[str] | None = None
-    covariate_series: list[str] = field(default_factory=list)
+    covariate_series: list[str] = Field(default_factory=list)
+
+    @field_validator("source")
+    @classmethod
+    def _known_source(cls, value: str) -> str:
+        return check_choice(value, SOURCES)
 
 
-@dataclass
-class FeaturizeConfig:
+class FeaturizeConfig(ConfigModel):
     """From raw rows to windows.
 
     Args:
@@ -56,18 +80,39 @@ class FeaturizeConfig:
     """
 
     frequency: str | None = None
-    fill_limit: int | None = None
+    fill_limit: NonNegativeInt | None = None
     calendar: bool = True
     returns: bool = False
-    lookback: int | None = None
-    horizon: int | None = None
-    val_fraction: float = 0.15
-    test_fraction: float = 0.15
-    stride: int = 1
+    lookback: PositiveInt | None = None
+    horizon: PositiveInt | None = None
+    val_fraction: Fraction = 0.15
+    test_fraction: Fraction = 0.15
+    stride: PositiveInt = 1
+
+    @field_validator("frequency")
+    @classmethod
+    def _pandas_frequency(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        from pandas.tseries.frequencies import to_offset  # only when one is given
+
+        try:
+            to_offset(value)
+        except (ValueError, TypeError):
+            raise invalid("a pandas frequency such as 1h, 1D, W or MS, or null") from None
+        return value
+
+    @model_validator(mode="after")
+    def _room_to_train(self) -> FeaturizeConfig:
+        if self.val_fraction + self.test_fraction >= 1:
+            raise broken_rule(
+                f"val_fraction + test_fraction must be < 1 (the rest is the training "
+                f"split); received {self.val_fraction:g} + {self.test_fraction:g}",
+                "val_fraction", "test_fraction")
+        return self
 
 
-@dataclass
-class ModelConfig:
+class ModelConfig(ConfigModel):
     """The forecaster: a registry recurrent layer and a dense (or deep) head.
 
     Args:
@@ -81,17 +126,16 @@ class ModelConfig:
         dropout: Dropout on the recurrent layer's output.
     """
 
-    cell: str = "gru"
-    units: int = 64
-    num_layers: int = 2
-    stacked_cell: str = "gru"
+    cell: CellName = "gru"
+    units: PositiveInt = 64
+    num_layers: PositiveInt = 2
+    stacked_cell: LayerCellName = "gru"
     bidirectional: bool = False
-    deep_output: list[int] = field(default_factory=list)
-    dropout: float = 0.0
+    deep_output: list[PositiveInt] = Field(default_factory=list)
+    dropout: Dropout = 0.0
 
 
-@dataclass
-class TrainConfig:
+class TrainConfig(ConfigModel):
     """Optimisation: Adam on the scaled target, early stopping on validation.
 
     Args:
@@ -103,17 +147,16 @@ class TrainConfig:
         max_train_windows: Train on a random subset of this many windows (smoke runs).
     """
 
-    epochs: int = 60
-    batch_size: int = 64
+    epochs: PositiveInt = 60
+    batch_size: PositiveInt = 64
     loss: Literal["mae", "mse", "huber"] = "mae"
-    learning_rate: float = 2e-3
-    patience: int = 8
-    seed: int = 42
-    max_train_windows: int | None = None
+    learning_rate: LearningRate = 2e-3
+    patience: NonNegativeInt = 8
+    seed: Seed = 42
+    max_train_windows: PositiveInt | None = None
 
 
-@dataclass
-class EvaluateConfig:
+class EvaluateConfig(ConfigModel):
     """Test metrics and baselines.
 
     Args:
@@ -129,18 +172,19 @@ class EvaluateConfig:
         plot_series: Test windows drawn in the forecast-vs-actual plot.
     """
 
-    season: int | None = None
+    season: PositiveInt | None = None
     statistical: Literal["ets", "arima", "none"] = "ets"
-    statistical_max_windows: int = 50
-    backtest_windows: int = 5
-    refit_every: int = 0
-    plot_series: int = 200
+    statistical_max_windows: PositiveInt = 50
+    backtest_windows: PositiveInt = 5
+    refit_every: NonNegativeInt = 0
+    plot_series: PositiveInt = 200
 
 
-@dataclass
-class ForecastConfig:
-    data: DataConfig = field(default_factory=DataConfig)
-    featurize: FeaturizeConfig = field(default_factory=FeaturizeConfig)
-    model: ModelConfig = field(default_factory=ModelConfig)
-    train: TrainConfig = field(default_factory=TrainConfig)
-    evaluate: EvaluateConfig = field(default_factory=EvaluateConfig)
+class ForecastConfig(ConfigModel):
+    """The forecasting task's config: one section per stage."""
+
+    data: DataConfig = Field(default_factory=DataConfig)
+    featurize: FeaturizeConfig = Field(default_factory=FeaturizeConfig)
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    train: TrainConfig = Field(default_factory=TrainConfig)
+    evaluate: EvaluateConfig = Field(default_factory=EvaluateConfig)

@@ -1,15 +1,32 @@
-"""The sentiment task's configuration (filled from `config.yaml`, a profile, overrides)."""
+"""The sentiment task's configuration: typed sections holding every default and its
+allowed range (`config.yaml` holds only profile overlays; see `pipelines.core.config`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+from typing import Annotated, Literal
 
-from pipelines.core.config import require_at_least, require_between
+from pydantic import Field, field_validator
+
+from pipelines.core.config import (
+    ConfigModel,
+    Dropout,
+    Fraction,
+    LearningRate,
+    NonNegativeInt,
+    PositiveInt,
+    Seed,
+    check_choice,
+    invalid,
+)
+from rnnkit.names import RECURRENT_NAMES
+
+#: `data.source` values (`pipelines.sentiment.ingest.SOURCES` lists the same).
+SOURCES = ("imdb", "csv:PATH")
+CellName = Literal[RECURRENT_NAMES]  # type: ignore[valid-type]
+ColumnName = Annotated[str, Field(min_length=1)]
 
 
-@dataclass
-class DataConfig:
+class DataConfig(ConfigModel):
     """Where the labelled texts come from.
 
     Args:
@@ -26,16 +43,27 @@ class DataConfig:
     """
 
     source: str = "imdb"
-    text_column: str = "text"
-    label_column: str = "label"
-    labels: list[str | int | float | bool] | None = None
-    split_column: str | None = None
-    max_train: int | None = None
-    max_test: int | None = None
+    text_column: ColumnName = "text"
+    label_column: ColumnName = "label"
+    labels: Annotated[list[str | int | float | bool], Field(min_length=2)] | None = None
+    split_column: ColumnName | None = None
+    max_train: PositiveInt | None = None
+    max_test: PositiveInt | None = None
+
+    @field_validator("source")
+    @classmethod
+    def _known_source(cls, value: str) -> str:
+        return check_choice(value, SOURCES)
+
+    @field_validator("labels")
+    @classmethod
+    def _distinct(cls, value: list | None) -> list | None:
+        if value is not None and len({str(v) for v in value}) != len(value):
+            raise invalid("null or a list of 2 or more distinct labels")
+        return value
 
 
-@dataclass
-class FeaturizeConfig:
+class FeaturizeConfig(ConfigModel):
     """From raw text to padded token-id batches.
 
     Args:
@@ -53,23 +81,17 @@ class FeaturizeConfig:
             distinct shapes compile.
     """
 
-    vocab_size: int = 20000
-    min_count: int = 2
-    max_length: int = 400
-    head_fraction: float = 0.5
-    val_fraction: float = 0.1
-    test_fraction: float = 0.2
-    bucket_batches: int = 50
-    pad_multiple: int = 16
-
-    def __post_init__(self):
-        require_at_least(self, 3, "vocab_size")
-        require_between(self, 0, 1, "head_fraction", closed=True)
-        require_between(self, 0, 1, "val_fraction", "test_fraction")
+    vocab_size: Annotated[int, Field(ge=3)] = 30000
+    min_count: PositiveInt = 2
+    max_length: PositiveInt = 400
+    head_fraction: Annotated[float, Field(ge=0, le=1)] = 0.5
+    val_fraction: Fraction = 0.1
+    test_fraction: Fraction = 0.2
+    bucket_batches: PositiveInt = 50
+    pad_multiple: PositiveInt = 16
 
 
-@dataclass
-class ModelConfig:
+class ModelConfig(ConfigModel):
     """The classifier: embedding, a registry recurrent layer, pooling, softmax.
 
     Args:
@@ -84,17 +106,16 @@ class ModelConfig:
             (spatial dropout, training only).
     """
 
-    cell: str = "gru"
-    units: int = 64
+    cell: CellName = "gru"
+    units: PositiveInt = 64
     bidirectional: bool = True
     pooling: Literal["last", "attention", "mean", "max", "mean_max"] = "mean"
-    embedding_dim: int = 128
-    dropout: float = 0.3
-    embedding_dropout: float = 0.0
+    embedding_dim: PositiveInt = 128
+    dropout: Dropout = 0.3
+    embedding_dropout: Dropout = 0.0
 
 
-@dataclass
-class TrainConfig:
+class TrainConfig(ConfigModel):
     """Adam on sparse categorical cross-entropy, early stopping on validation loss.
 
     Args:
@@ -104,17 +125,16 @@ class TrainConfig:
             epoch's weights are restored.
     """
 
-    epochs: int = 3
-    batch_size: int = 32
-    learning_rate: float = 1e-3
+    epochs: PositiveInt = 3
+    batch_size: PositiveInt = 32
+    learning_rate: LearningRate = 1e-3
     cosine_decay: bool = False
-    patience: int = 1
-    word_dropout: float = 0.0
-    seed: int = 42
+    patience: NonNegativeInt = 1
+    word_dropout: Dropout = 0.0
+    seed: Seed = 42
 
 
-@dataclass
-class EvaluateConfig:
+class EvaluateConfig(ConfigModel):
     """Baselines: the majority class and TF-IDF + logistic regression.
 
     Args:
@@ -123,15 +143,16 @@ class EvaluateConfig:
         tfidf_c: Inverse regularisation strength of its logistic regression.
     """
 
-    tfidf_max_features: int = 100000
-    tfidf_ngrams: int = 2
-    tfidf_c: float = 4.0
+    tfidf_max_features: PositiveInt = 100000
+    tfidf_ngrams: PositiveInt = 2
+    tfidf_c: Annotated[float, Field(gt=0)] = 4.0
 
 
-@dataclass
-class SentimentConfig:
-    data: DataConfig = field(default_factory=DataConfig)
-    featurize: FeaturizeConfig = field(default_factory=FeaturizeConfig)
-    model: ModelConfig = field(default_factory=ModelConfig)
-    train: TrainConfig = field(default_factory=TrainConfig)
-    evaluate: EvaluateConfig = field(default_factory=EvaluateConfig)
+class SentimentConfig(ConfigModel):
+    """The sentiment task's config: one section per stage."""
+
+    data: DataConfig = Field(default_factory=DataConfig)
+    featurize: FeaturizeConfig = Field(default_factory=FeaturizeConfig)
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    train: TrainConfig = Field(default_factory=TrainConfig)
+    evaluate: EvaluateConfig = Field(default_factory=EvaluateConfig)

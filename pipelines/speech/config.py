@@ -1,13 +1,33 @@
-"""The speech task's configuration (filled from `config.yaml`, a profile, overrides)."""
+"""The speech task's configuration: typed sections holding every default and its
+allowed range (`config.yaml` holds only profile overlays; see `pipelines.core.config`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from pipelines.core.config import (
+    ConfigModel,
+    Dropout,
+    Fraction,
+    LearningRate,
+    NonNegativeInt,
+    PositiveInt,
+    Seed,
+    broken_rule,
+    check_choice,
+    invalid,
+)
+from rnnkit.names import RECURRENT_NAMES
+
+#: `data.source` values (`pipelines.speech.ingest.SOURCES` lists the same).
+SOURCES = ("fsdd", "folder:PATH", "tfds:speech_commands")
+CellName = Literal[RECURRENT_NAMES]  # type: ignore[valid-type]
+PositiveFloat = Annotated[float, Field(gt=0)]
 
 
-@dataclass
-class DataConfig:
+class DataConfig(ConfigModel):
     """Where the clips come from and how they are split.
 
     Args:
@@ -30,16 +50,20 @@ class DataConfig:
     source: str = "fsdd"
     split: Literal["official", "speaker"] = "official"
     test_speaker: str | None = None
-    val_fraction: float = 0.1
-    test_fraction: float = 0.1
-    max_files: int | None = None
-    max_bad_fraction: float = 0.05
-    workers: int = 2
-    seed: int = 42
+    val_fraction: Fraction = 0.1
+    test_fraction: Fraction = 0.1
+    max_files: PositiveInt | None = None
+    max_bad_fraction: Annotated[float, Field(ge=0, le=1)] = 0.05
+    workers: PositiveInt = 2
+    seed: Seed = 42
+
+    @field_validator("source")
+    @classmethod
+    def _known_source(cls, value: str) -> str:
+        return check_choice(value, SOURCES)
 
 
-@dataclass
-class FeaturizeConfig:
+class FeaturizeConfig(ConfigModel):
     """From waveforms to normalised log-mel frames, one frame per RNN step.
 
     Args:
@@ -68,42 +92,63 @@ class FeaturizeConfig:
             frames) of time masks.
     """
 
-    sample_rate: int = 8000
-    n_mels: int = 40
-    window_ms: float = 25.0
-    hop_ms: float = 10.0
-    fmin: float = 20.0
-    fmax: float | None = None
-    trim_db: float | None = 30.0
+    sample_rate: PositiveInt = 8000
+    n_mels: PositiveInt = 40
+    window_ms: PositiveFloat = 25.0
+    hop_ms: PositiveFloat = 10.0
+    fmin: Annotated[float, Field(ge=0)] = 20.0
+    fmax: PositiveFloat | None = None
+    trim_db: PositiveFloat | None = 30.0
     utterance_norm: Literal["none", "mean", "meanvar"] = "none"
-    max_frames: int = 300
-    cepstra: int | None = None
-    deltas: int = 0
-    augment_copies: int = 0
-    speed_range: list[float] = field(default_factory=lambda: [0.8, 1.25])
-    noise_snr_db: list[float] = field(default_factory=lambda: [15.0, 40.0])
+    max_frames: PositiveInt = 300
+    cepstra: PositiveInt | None = None
+    deltas: Annotated[int, Field(ge=0, le=2)] = 0
+    augment_copies: NonNegativeInt = 0
+    speed_range: Annotated[list[PositiveFloat], Field(min_length=2, max_length=2)] = Field(
+        default_factory=lambda: [0.8, 1.25])
+    noise_snr_db: list[float] = Field(default_factory=lambda: [15.0, 40.0])
     spec_augment: bool = False
-    freq_masks: int = 2
-    freq_mask_width: int = 6
-    time_masks: int = 2
-    time_mask_fraction: float = 0.1
+    freq_masks: NonNegativeInt = 2
+    freq_mask_width: NonNegativeInt = 6
+    time_masks: NonNegativeInt = 2
+    time_mask_fraction: Annotated[float, Field(ge=0, le=1)] = 0.1
 
-    def __post_init__(self):
-        if self.cepstra is not None and not 0 < self.cepstra <= self.n_mels:
-            raise ValueError(f"cepstra must be null or in 1..n_mels={self.n_mels}. "
-                             f"Received: cepstra={self.cepstra}")
-        if self.deltas not in (0, 1, 2):
-            raise ValueError(f"deltas must be 0, 1 or 2. Received: deltas={self.deltas}")
-        if len(self.speed_range) != 2 or not 0 < self.speed_range[0] <= self.speed_range[1]:
-            raise ValueError(f"speed_range must be [low, high] with 0 < low <= high. "
-                             f"Received: speed_range={self.speed_range}")
-        if self.noise_snr_db and len(self.noise_snr_db) != 2:
-            raise ValueError(f"noise_snr_db must be [] or [low, high]. "
-                             f"Received: noise_snr_db={self.noise_snr_db}")
+    @field_validator("speed_range")
+    @classmethod
+    def _low_high(cls, value: list[float]) -> list[float]:
+        if value[0] > value[1]:
+            raise invalid("[low, high] with 0 < low <= high")
+        return value
+
+    @field_validator("noise_snr_db")
+    @classmethod
+    def _empty_or_low_high(cls, value: list[float]) -> list[float]:
+        if value and (len(value) != 2 or value[0] > value[1]):
+            raise invalid("[] (no noise) or [low, high] in dB with low <= high")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> FeaturizeConfig:
+        nyquist = self.sample_rate / 2
+        if self.cepstra is not None and self.cepstra > self.n_mels:
+            raise broken_rule(f"cepstra must be null or an integer in [1, n_mels = {self.n_mels}]"
+                              f"; received {self.cepstra}", "cepstra", "n_mels")
+        if self.fmax is not None and not self.fmin < self.fmax <= nyquist:
+            raise broken_rule(f"fmax must be null or in (fmin = {self.fmin:g}, sample_rate / 2 "
+                              f"= {nyquist:g}]; received {self.fmax:g}",
+                              "fmax", "fmin", "sample_rate")
+        if self.fmin >= nyquist:
+            raise broken_rule(f"fmin must be below sample_rate / 2 = {nyquist:g}; received "
+                              f"{self.fmin:g}", "fmin", "sample_rate")
+        for name in ("window_ms", "hop_ms"):
+            if round(self.sample_rate * getattr(self, name) / 1000) < 1:
+                raise broken_rule(f"{name} must span at least one sample at sample_rate = "
+                                  f"{self.sample_rate}; received {getattr(self, name):g}",
+                                  name, "sample_rate")
+        return self
 
 
-@dataclass
-class ModelConfig:
+class ModelConfig(ConfigModel):
     """The classifier: a registry recurrent layer over frames, pooling, softmax.
 
     Args:
@@ -114,15 +159,14 @@ class ModelConfig:
         dropout: Dropout before the softmax.
     """
 
-    cell: str = "gru"
-    units: int = 64
+    cell: CellName = "gru"
+    units: PositiveInt = 64
     bidirectional: bool = True
     pooling: Literal["last", "attention", "mean"] = "last"
-    dropout: float = 0.2
+    dropout: Dropout = 0.2
 
 
-@dataclass
-class TrainConfig:
+class TrainConfig(ConfigModel):
     """Adam on sparse categorical cross-entropy, early-stopped on validation loss.
 
     Args:
@@ -131,15 +175,14 @@ class TrainConfig:
         batch_size: Clips per batch (batches group clips of similar length).
     """
 
-    epochs: int = 60
-    batch_size: int = 32
-    learning_rate: float = 2e-3
-    patience: int = 8
-    seed: int = 42
+    epochs: PositiveInt = 60
+    batch_size: PositiveInt = 32
+    learning_rate: LearningRate = 2e-3
+    patience: NonNegativeInt = 8
+    seed: Seed = 42
 
 
-@dataclass
-class EvaluateConfig:
+class EvaluateConfig(ConfigModel):
     """Baselines: the majority class and a logistic regression on pooled log-mels.
 
     Args:
@@ -149,10 +192,11 @@ class EvaluateConfig:
     linear_baseline: bool = True
 
 
-@dataclass
-class SpeechConfig:
-    data: DataConfig = field(default_factory=DataConfig)
-    featurize: FeaturizeConfig = field(default_factory=FeaturizeConfig)
-    model: ModelConfig = field(default_factory=ModelConfig)
-    train: TrainConfig = field(default_factory=TrainConfig)
-    evaluate: EvaluateConfig = field(default_factory=EvaluateConfig)
+class SpeechConfig(ConfigModel):
+    """The speech task's config: one section per stage."""
+
+    data: DataConfig = Field(default_factory=DataConfig)
+    featurize: FeaturizeConfig = Field(default_factory=FeaturizeConfig)
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    train: TrainConfig = Field(default_factory=TrainConfig)
+    evaluate: EvaluateConfig = Field(default_factory=EvaluateConfig)

@@ -7,28 +7,20 @@ the order its stages ran in and can be told to fail in a given stage.
 from __future__ import annotations
 
 import types
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import mlflow
 import pytest
+from pydantic import Field
 
 from pipelines.core import tasks
+from pipelines.core.config import ConfigModel, LearningRate, PositiveInt
 from pipelines.core.errors import DataMissingError
 from pipelines.core.types import Provenance, Report
 
 FAKE = "fake"
 
 FAKE_YAML = """\
-data:
-  source: toy
-  rows: 8
-model:
-  cell: gru
-  units: 4
-train:
-  epochs: 2
-  learning_rate: 1.0e-3
 profiles:
   smoke:
     train: {epochs: 1}
@@ -38,29 +30,25 @@ profiles:
 """
 
 
-@dataclass
-class FakeData:
+class FakeData(ConfigModel):
     source: str = "toy"
-    rows: int = 8
+    rows: PositiveInt = 8
 
 
-@dataclass
-class FakeModel:
+class FakeModel(ConfigModel):
     cell: str = "gru"
-    units: int = 4
+    units: PositiveInt = 4
 
 
-@dataclass
-class FakeTrain:
-    epochs: int = 2
-    learning_rate: float = 1e-3
+class FakeTrain(ConfigModel):
+    epochs: PositiveInt = 2
+    learning_rate: LearningRate = 1e-3
 
 
-@dataclass
-class FakeConfig:
-    data: FakeData = field(default_factory=FakeData)
-    model: FakeModel = field(default_factory=FakeModel)
-    train: FakeTrain = field(default_factory=FakeTrain)
+class FakeConfig(ConfigModel):
+    data: FakeData = Field(default_factory=FakeData)
+    model: FakeModel = Field(default_factory=FakeModel)
+    train: FakeTrain = Field(default_factory=FakeTrain)
 
 
 def make_fake_task(

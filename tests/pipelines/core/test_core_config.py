@@ -2,28 +2,34 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 import pytest
 import yaml
+from pydantic import Field, model_validator
 
-from pipelines.core.config import build_config, flatten, load_config, to_yaml
+from pipelines.core.config import (
+    ConfigModel,
+    PositiveInt,
+    broken_rule,
+    build_config,
+    flatten,
+    load_config,
+    to_yaml,
+)
 from pipelines.core.errors import ConfigError, RnnkitUserError
 
 
-@dataclass
-class Data:
+class Data(ConfigModel):
     source: str = "seattle-weather"
     target: str = "temp_max"
-    features: list[str] = field(default_factory=list)
+    features: list[str] = Field(default_factory=list)
     series_column: str | None = None
     path: Path | None = None
 
 
-@dataclass
-class Model:
+class Model(ConfigModel):
     cell: Literal["gru", "lstm", "leaky"] = "gru"
     units: int = 32
     dropout: float = 0.0
@@ -31,23 +37,25 @@ class Model:
     layer_sizes: tuple[int, ...] = (32,)
 
 
-@dataclass
-class Train:
-    epochs: int = 10
+class Train(ConfigModel):
+    epochs: PositiveInt = 10
     learning_rate: float = 1e-3
     window: tuple[int, int] = (24, 6)
+    warmup: int = 0
 
-    def __post_init__(self):
-        if self.epochs < 1:
-            raise ValueError(f"epochs must be >= 1. Received: epochs={self.epochs}")
+    @model_validator(mode="after")
+    def _warmup_fits(self) -> Train:
+        if self.warmup >= self.epochs:
+            raise broken_rule(f"warmup must be < epochs; received {self.warmup} >= "
+                              f"{self.epochs}", "warmup", "epochs")
+        return self
 
 
-@dataclass
-class Cfg:
+class Cfg(ConfigModel):
     seed: int = 0
-    data: Data = field(default_factory=Data)
-    model: Model = field(default_factory=Model)
-    train: Train = field(default_factory=Train)
+    data: Data = Field(default_factory=Data)
+    model: Model = Field(default_factory=Model)
+    train: Train = Field(default_factory=Train)
 
 
 YAML = """\
@@ -81,7 +89,7 @@ def test_base_and_profiles(path):
     cfg = load_config(Cfg, path)
     assert cfg.seed == 1 and cfg.train.epochs == 20 and cfg.model.units == 16
     assert cfg.data.features == ["precipitation", "wind"]
-    assert cfg.data.target == "temp_max"  # dataclass default where YAML is silent
+    assert cfg.data.target == "temp_max"  # the model's default where YAML is silent
     smoke = load_config(Cfg, path, profile="smoke")
     assert smoke.train.epochs == 1 and smoke.model.units == 4 and smoke.model.cell == "gru"
     assert load_config(Cfg, path, profile="full").train.epochs == 100
@@ -130,19 +138,32 @@ def test_override_a_whole_section(path):
     [
         ("model.cel=leaky", ["model.cel", "leaky", "Did you mean 'model.cell'", "units"]),
         ("modle.cell=gru", ["modle", "Did you mean 'model'", "data, model, train"]),
-        ("train.epochs=five", ["train.epochs", "'five'", "an integer"]),
-        ("train.epochs=2.5", ["train.epochs", "'2.5'", "an integer"]),
+        ("train.epochs=five", ["train.epochs", "'five'", "an integer >= 1"]),
+        ("train.epochs=2.5", ["train.epochs", "received 2.5", "an integer",
+                              "from override 'train.epochs=2.5'"]),
+        ("train.epochs=true", ["train.epochs", "received True", "an integer"]),
+        ("model.units='5'", ["model.units", "received '5'", "an integer"]),
         (
             "model.cell=transformer",
             ["model.cell", "'transformer'", "one of 'gru', 'lstm', 'leaky'"],
         ),
+        ("model.cell=lstn", ["model.cell", "Did you mean 'lstm'?"]),
         ("model.deep_output=maybe", ["model.deep_output", "'maybe'", "true or false"]),
-        ("train.learning_rate=fast", ["train.learning_rate", "'fast'", "a number"]),
+        ("model.deep_output=1", ["model.deep_output", "received 1", "true or false"]),
+        ("train.learning_rate=fast", ["train.learning_rate", "'fast'", "a finite number"]),
+        ("train.learning_rate=nan", ["train.learning_rate", "received nan", "finite"]),
+        ("train.learning_rate=.inf", ["train.learning_rate", "received inf", "finite"]),
         ("model.layer_sizes=[8, x]", ["model.layer_sizes[1] is not an integer", "[8, x]"]),
         ("train.window=[1, 2, 3]", ["train.window", "a list of 2 items"]),
         ("data.features=wind", ["data.features", "'wind'", "a list"]),
         ("train.epochs.x=1", ["train.epochs", "not a section"]),
-        ("train.epochs=0", ["train", "epochs=0"]),
+        ("train.epochs=0", ["'train.epochs' must be an integer >= 1", "received 0",
+                            "(from override 'train.epochs=0')"]),
+        ("train.warmup=25", ["Invalid config section 'train'", "warmup must be < epochs",
+                             "received 25 >= 20", "train.warmup from override",
+                             "train.epochs from "]),
+        ("train={epochs: 0}", ["train.epochs", "received 0", "override 'train={epochs: 0}'"]),
+        ("train=5", ["'train' must be a section with keys epochs, learning_rate", "received 5"]),
         ("epochs", ["'epochs'", "key=value"]),
     ],
 )
@@ -172,6 +193,10 @@ def test_wrong_type_in_profile_names_profile(tmp_path):
         load_config(Cfg, p, profile="smoke")
     msg = str(info.value)
     assert "model.units" in msg and "'many'" in msg and "profile 'smoke'" in msg
+    # an override replacing the bad value makes it harmless; a later one is named instead
+    assert load_config(Cfg, p, "smoke", ["model.units=3"]).model.units == 3
+    with pytest.raises(ConfigError, match=r"train.epochs.*received 0 \(from override"):
+        load_config(Cfg, p, "smoke", ["model.units=3", "train.epochs=0"])
 
 
 def test_unknown_profile_lists_profiles(path):
@@ -204,15 +229,13 @@ def test_build_config_and_flatten_and_yaml_round_trip(path):
     assert build_config(Cfg, {"train": {"epochs": 1}}).train.epochs == 1
 
 
-@dataclass
-class Extra:
+class Extra(ConfigModel):
     note: str = ""
 
 
-@dataclass
-class WithOptional:
+class WithOptional(ConfigModel):
     extra: Extra | None = None
-    train: Train = field(default_factory=Train)
+    train: Train = Field(default_factory=Train)
 
 
 def test_empty_section_and_optional_section(tmp_path):
@@ -226,13 +249,13 @@ def test_empty_section_and_optional_section(tmp_path):
 
 @pytest.mark.parametrize(("task", "data", "message"), [
     ("sentiment", {"featurize": {"test_fraction": 1.0}},
-     r"section 'featurize': test_fraction must be in \(0, 1\). Received: 1.0"),
+     r"'featurize.test_fraction' must be a finite number in \(0, 1\); received 1.0"),
     ("sentiment", {"featurize": {"head_fraction": -0.1}},
-     r"section 'featurize': head_fraction must be in \[0, 1\]. Received: -0.1"),
+     r"'featurize.head_fraction' must be a finite number in \[0, 1\]; received -0.1"),
     ("translate", {"featurize": {"target_vocab_size": 4}},
-     r"section 'featurize': target_vocab_size must be at least 5. Received: 4"),
+     r"'featurize.target_vocab_size' must be an integer >= 5; received 4"),
     ("translate", {"evaluate": {"beam": 0}},
-     r"section 'evaluate': beam must be at least 1. Received: 0"),
+     r"'evaluate.beam' must be an integer >= 1; received 0"),
 ])
 def test_task_sections_validate_their_ranges(task, data, message):
     import importlib
@@ -242,3 +265,40 @@ def test_task_sections_validate_their_ranges(task, data, message):
     build_config(config_cls, {})  # the defaults are valid
     with pytest.raises(ConfigError, match=message):
         build_config(config_cls, data)
+
+
+def test_direct_construction_and_assignment_raise_config_errors():
+    with pytest.raises(ConfigError, match=r"Config key 'epochs' of Train must be an integer "
+                                          r">= 1; received 0\."):
+        Train(epochs=0)
+    with pytest.raises(ConfigError, match=r"Unknown config key 'epochz'.*Did you mean 'epochs'"):
+        Train(epochz=3)
+    cfg = build_config(Cfg, {})
+    cfg.train.epochs *= 3  # the runner scales batch sizes like this
+    assert cfg.train.epochs == 30
+    with pytest.raises(ConfigError, match=r"'epochs' of Train must be an integer >= 1; "
+                                          r"received 0 \(assigned\)"):
+        cfg.train.epochs = 0
+    cfg.train.warmup = 5
+    with pytest.raises(ConfigError, match="warmup must be < epochs"):
+        cfg.train.warmup = 40
+    assert cfg.train.warmup == 5  # a refused assignment leaves the old value
+    assert cfg.train.epochs == 30
+
+
+def test_yaml_scalars_read_as_the_field_needs(tmp_path):
+    cfg = build_config(Cfg, {"train": {"learning_rate": "1e-3", "window": [48, 12]},
+                             "data": {"path": "/tmp/z"}, "model": {"layer_sizes": [4]}})
+    assert cfg.train.learning_rate == pytest.approx(1e-3) and cfg.train.window == (48, 12)
+    assert cfg.data.path == Path("/tmp/z") and cfg.model.layer_sizes == (4,)
+    with pytest.raises(ConfigError, match=r"'data.target' must be a string; received 2024 "
+                                          r"\(from mapping\)"):
+        build_config(Cfg, {"data": {"target": 2024}})  # only overrides keep the text
+    assert load_config(Cfg, _write(tmp_path, "{}"), overrides=["data.target=2024"]
+                       ).data.target == "2024"
+
+
+def _write(tmp_path, text: str) -> Path:
+    p = tmp_path / "c.yaml"
+    p.write_text(text, encoding="utf-8")
+    return p

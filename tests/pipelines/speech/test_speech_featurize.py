@@ -124,5 +124,5 @@ def test_cepstral_featurizer_with_deltas_gives_its_declared_width(tmp_path):
     featurizer.fit([frames])
     loaded = LogMelFeaturizer.load(featurizer.save(tmp_path / "f.json"))
     np.testing.assert_array_equal(loaded.transform(tone(0.3)), featurizer.transform(tone(0.3)))
-    with pytest.raises(ConfigError, match="deltas=3"):
+    with pytest.raises(ConfigError, match=r"'deltas' must be an integer in \[0, 2\]; received 3"):
         build_config(FeaturizeConfig, {"deltas": 3})
