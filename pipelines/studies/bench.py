@@ -26,14 +26,82 @@ import os
 import statistics
 import tarfile
 import time
+from typing import Annotated
 
 import keras
 import numpy as np
 import pandas as pd
+from pydantic import Field, field_validator, model_validator
 
 from pipelines.core import datahome, tasks
-from pipelines.studies.cells import recurrent
+from pipelines.core.config import ConfigModel, PositiveInt, check_choice
+from pipelines.forecast.config import SOURCES as FORECAST_SOURCES
+from pipelines.studies.cells import LayerEntry, PositiveFloat, check_labels, recurrent
 from pipelines.studies.framework import StudyOutput
+
+DESCRIPTION = """
+Training throughput of the registry's layers against sequence length (50 to 800 steps)
+and batch size (16 to 256), and the input pipelines' throughput (forecast windows/s,
+speech spectrograms/s, sentiment sentences/s) beside the training throughput of the
+model they feed, so that the model, not the input pipeline, is the bottleneck.
+"""
+Sizes = Annotated[list[PositiveInt], Field(min_length=1)]
+
+
+def _layers() -> list[LayerEntry]:
+    return [
+        LayerEntry(label="Keras SimpleRNN", cell="simple"),
+        LayerEntry(label="Elman", cell="elman"),
+        LayerEntry(label="leaky", cell="leaky"),
+        LayerEntry(label="skip-delay (1,8)", cell="skip_delay", kwargs={"delays": [1, 8]}),
+        LayerEntry(label="multiscale (1,2,4,8)", cell="multiscale",
+                   kwargs={"periods": [1, 2, 4, 8]}),
+        LayerEntry(label="DT L=2", cell="dt"),
+        LayerEntry(label="Keras LSTM", cell="lstm"),
+        LayerEntry(label="Keras GRU", cell="gru"),
+    ]
+
+
+class Params(ConfigModel):
+    """The study's params (``experiments/studies/bench.yaml`` holds the profiles).
+
+    Args:
+        units: Recurrent units of every layer.
+        features: Random input features.
+        steps: Sequence lengths of the first sweep, at batch ``batch_fixed``.
+        batch_fixed: The batch size of the sequence-length sweep.
+        batches: Batch sizes of the second sweep, at T = ``steps_fixed``.
+        steps_fixed: The sequence length of the batch-size sweep.
+        min_seconds: Each repeat times calls for at least this long.
+        repeats: Timed repeats per point (their median is reported).
+        layers: The layers timed (labels differ).
+        forecast_source: The forecast task's ``data.source`` whose windows are cut.
+        speech_clips: FSDD clips decoded and featurized.
+        sentiment_texts: IMDB reviews tokenized and encoded.
+    """
+
+    units: PositiveInt = 128
+    features: PositiveInt = 16
+    steps: Sizes = Field(default_factory=lambda: [50, 100, 200, 400, 800])
+    batch_fixed: PositiveInt = 64
+    batches: Sizes = Field(default_factory=lambda: [16, 32, 64, 128, 256])
+    steps_fixed: PositiveInt = 100
+    min_seconds: PositiveFloat = 1.0
+    repeats: PositiveInt = 3
+    layers: Annotated[list[LayerEntry], Field(min_length=1)] = Field(default_factory=_layers)
+    forecast_source: str = "beijing"
+    speech_clips: PositiveInt = 500
+    sentiment_texts: PositiveInt = 5000
+
+    @field_validator("forecast_source")
+    @classmethod
+    def _known_source(cls, value: str) -> str:
+        return check_choice(value, FORECAST_SOURCES)
+
+    @model_validator(mode="after")
+    def _labels_differ(self) -> Params:
+        check_labels(self.layers, "layers")
+        return self
 
 
 def timed_rate(fn, min_seconds, repeats, min_calls=2):
@@ -51,28 +119,28 @@ def timed_rate(fn, min_seconds, repeats, min_calls=2):
 def layer_rate(entry, steps, batch, params):
     keras.utils.set_random_seed(0)
     rng = np.random.default_rng(0)
-    x = rng.normal(size=(batch, steps, params["features"])).astype("float32")
+    x = rng.normal(size=(batch, steps, params.features)).astype("float32")
     y = rng.normal(size=(batch, 1)).astype("float32")
-    model = keras.Sequential([keras.Input((steps, params["features"])),
-                              recurrent(entry, params["units"]), keras.layers.Dense(1)])
+    model = keras.Sequential([keras.Input((steps, params.features)),
+                              recurrent(entry, params.units), keras.layers.Dense(1)])
     model.compile(optimizer="adam", loss="mse")
     model.train_on_batch(x, y)  # compile
     model.train_on_batch(x, y)
-    return timed_rate(lambda: model.train_on_batch(x, y), params["min_seconds"],
-                      params["repeats"])
+    return timed_rate(lambda: model.train_on_batch(x, y), params.min_seconds,
+                      params.repeats)
 
 
 def layer_sweeps(params, say):
-    points = {(t, params["batch_fixed"]) for t in params["steps"]}
-    points |= {(params["steps_fixed"], b) for b in params["batches"]}
+    points = {(t, params.batch_fixed) for t in params.steps}
+    points |= {(params.steps_fixed, b) for b in params.batches}
     rows = []
-    for entry in params["layers"]:
+    for entry in params.layers:
         for steps, batch in sorted(points):
             rate = layer_rate(entry, steps, batch, params)
-            rows.append({"layer": entry["label"], "T": steps, "batch": batch,
+            rows.append({"layer": entry.label, "T": steps, "batch": batch,
                          "steps_per_s": rate, "samples_per_s": rate * batch,
                          "timesteps_per_s": rate * batch * steps})
-            say(f"  {entry['label']:<24s} T={steps:<4d} batch={batch:<4d} {rate:8.2f} steps/s")
+            say(f"  {entry.label:<24s} T={steps:<4d} batch={batch:<4d} {rate:8.2f} steps/s")
     return pd.DataFrame(rows)
 
 
@@ -80,7 +148,7 @@ def sweep_table(frame, key, fixed_value, params):
     other = "batch" if key == "T" else "T"
     part = frame[frame[other] == fixed_value]
     table = part.pivot(index="layer", columns=key, values="steps_per_s")
-    table = table.reindex([e["label"] for e in params["layers"]])
+    table = table.reindex([e.label for e in params.layers])
     out = pd.DataFrame({"layer": table.index})
     for column in table.columns:
         out[f"{key}={column}"] = [f"{v:.1f}" for v in table[column]]
@@ -91,21 +159,21 @@ def plot_sweeps(frame, params):
     import matplotlib.pyplot as plt
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
-    for entry in params["layers"]:
-        g = frame[frame.layer == entry["label"]]
-        a = g[g.batch == params["batch_fixed"]].sort_values("T")
-        b = g[g["T"] == params["steps_fixed"]].sort_values("batch")
-        left.plot(a["T"], a.steps_per_s, "o-", label=entry["label"])
-        right.plot(b.batch, b.steps_per_s, "o-", label=entry["label"])
+    for entry in params.layers:
+        g = frame[frame.layer == entry.label]
+        a = g[g.batch == params.batch_fixed].sort_values("T")
+        b = g[g["T"] == params.steps_fixed].sort_values("batch")
+        left.plot(a["T"], a.steps_per_s, "o-", label=entry.label)
+        right.plot(b.batch, b.steps_per_s, "o-", label=entry.label)
     for ax, xlabel, title in (
-        (left, "sequence length T", f"batch {params['batch_fixed']}"),
-        (right, "batch size", f"T = {params['steps_fixed']}"),
+        (left, "sequence length T", f"batch {params.batch_fixed}"),
+        (right, "batch size", f"T = {params.steps_fixed}"),
     ):
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
         ax.set_xlabel(xlabel)
         ax.set_ylabel("training steps/s")
-        ax.set_title(f"{title}, {params['units']} units, {params['features']} features")
+        ax.set_title(f"{title}, {params.units} units, {params.features} features")
         ax.grid(alpha=0.3, which="both")
     left.legend(fontsize=7)
     return fig
@@ -118,8 +186,8 @@ def train_rate(model, loss, x, y, params):
     model.compile(optimizer="adam", loss=loss)
     model.train_on_batch(x, y)
     model.train_on_batch(x, y)
-    return timed_rate(lambda: model.train_on_batch(x, y), params["min_seconds"],
-                      params["repeats"])
+    return timed_rate(lambda: model.train_on_batch(x, y), params.min_seconds,
+                      params.repeats)
 
 
 def forecast_pipeline(params):
@@ -129,7 +197,7 @@ def forecast_pipeline(params):
     from rnnkit.models import build_forecaster
 
     task = tasks.get_task("forecast")
-    cfg = task.load_config("default", [f"data.source={params['forecast_source']}"])
+    cfg = task.load_config("default", [f"data.source={params.forecast_source}"])
     features = featurize(cfg, ingest(cfg))
     windows = features.windows["train"]
     batch = cfg.train.batch_size
@@ -140,7 +208,7 @@ def forecast_pipeline(params):
         data[count[0] % len(data)]
         count[0] += 1
 
-    pipeline = timed_rate(next_batch, params["min_seconds"], params["repeats"]) * batch
+    pipeline = timed_rate(next_batch, params.min_seconds, params.repeats) * batch
     x, y = data[0]
     model = build_forecaster(windows.lookback, x.shape[-1], windows.horizon,
                              cell=cfg.model.cell, units=cfg.model.units)
@@ -161,7 +229,7 @@ def speech_pipeline(params):
     path = datahome.require_file(FSDD_FILE, FSDD_SOURCE)
     with tarfile.open(path) as archive:
         members = [m for m in archive.getmembers() if m.isfile() and m.name.endswith(".wav")]
-        members = sorted(members, key=lambda m: m.name)[: params["speech_clips"]]
+        members = sorted(members, key=lambda m: m.name)[: params.speech_clips]
         blobs = [(m.name, archive.extractfile(m).read()) for m in members]
     rate = cfg.featurize.sample_rate
     start = time.perf_counter()
@@ -201,7 +269,7 @@ def sentiment_pipeline(params):
     cfg = tasks.get_task("sentiment").load_config("default", [])
     f = cfg.featurize
     path = datahome.require_file(IMDB_FILE, IMDB_SOURCE)
-    texts = pd.read_csv(path, usecols=["text"], nrows=params["sentiment_texts"],
+    texts = pd.read_csv(path, usecols=["text"], nrows=params.sentiment_texts,
                         dtype=str, keep_default_na=False)["text"].tolist()
     start = time.perf_counter()
     encoder = TextEncoder.fit(texts, f.vocab_size, f.min_count, f.max_length, f.head_fraction)
@@ -259,9 +327,9 @@ def run(params, say):
     rates = zip(inputs.pipeline, inputs["input items/s"], strict=True)
     metrics.update({f"items_per_s/{name}": value for name, value in rates})
     notes = [
-        f"Layers: {params['units']} units, {params['features']} random features, Dense(1) "
+        f"Layers: {params.units} units, {params.features} random features, Dense(1) "
         "head, Adam, MSE, `train_on_batch` with the default jit_compile; median of "
-        f"{params['repeats']} repeats of ≥ {params['min_seconds']} s each, after 2 warm-up "
+        f"{params.repeats} repeats of ≥ {params.min_seconds} s each, after 2 warm-up "
         "steps.",
         "Input pipelines: single-threaded Python/NumPy as the tasks run them; model: one "
         "training step of the task's default model (random weights) on one batch of "
@@ -274,10 +342,10 @@ def run(params, say):
     ]
     return StudyOutput(
         tables={
-            f"Training steps/s against sequence length (batch {params['batch_fixed']})":
-                sweep_table(layers, "T", params["batch_fixed"], params),
-            f"Training steps/s against batch size (T = {params['steps_fixed']})":
-                sweep_table(layers, "batch", params["steps_fixed"], params),
+            f"Training steps/s against sequence length (batch {params.batch_fixed})":
+                sweep_table(layers, "T", params.batch_fixed, params),
+            f"Training steps/s against batch size (T = {params.steps_fixed})":
+                sweep_table(layers, "batch", params.steps_fixed, params),
             "Input pipelines against the model they feed": shown,
         },
         figures={"layer_throughput": plot_sweeps(layers, params)},

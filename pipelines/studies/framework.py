@@ -1,22 +1,35 @@
-"""One study = one YAML config + one command; its results are regenerated, never typed.
+"""One study = one module + one YAML of profiles + one command; its results are
+regenerated, never typed.
 
-``experiments/studies/<name>.yaml`` holds a ``description``, the study's ``params`` and a
-``smoke`` overlay (the same keys, sized to run in seconds)::
+A study is the module ``pipelines.studies.<name>``: its ``DESCRIPTION`` (the README's
+opening paragraph), its ``Params`` -- a ``pipelines.core.config.ConfigModel`` holding
+every param's default and allowed range, as a task's config does -- and its
+``run(params, echo)``. ``experiments/studies/<name>.yaml`` holds only ``profiles:``,
+overlays deep-merged over those defaults (``smoke`` sized to run in seconds; ``default``
+the study as published, usually empty)::
 
-    description: Gradient norm through time, per cell.
-    params: {steps: [100, 400], seeds: 3}
-    smoke: {steps: [12], seeds: 1}
+    profiles:
+      smoke: {steps: [12], seeds: 1, clipping: {train_steps: 4}}
+      default: {}
 
-``run_study(name)`` loads it, calls ``pipelines.studies.<name>.run(params, echo)``, which
-returns a ``StudyOutput`` (tables, figures, raw data, metrics), and then (after the study,
-so that a study may run tasks, each in its own MLflow run)
+Tasks and studies share one loader (``pipelines.core.config.load_config``): the
+command-line overrides are dotted ``key=value`` strings (``seeds=1``, ``'tasks=[adding]'``,
+``training.adding.train_steps=100``), and an unknown key, a value of the wrong type or out
+of range is a ``ConfigError`` naming the key, the value and what is allowed, before
+anything runs. A section (``clipping``) merges key by key; a list (``cells``) or mapping
+(``overrides``) is replaced as a whole.
+
+``run_study(name)`` loads the params, calls ``run(params, echo)``, which returns a
+``StudyOutput`` (tables, figures, raw data, metrics), and then (after the study, so that
+a study may run tasks, each in its own MLflow run)
 
 - writes ``experiments/results/<name>/README.md`` (every table, a link to every plot,
-  stamped with the exact command, the git commit, the machine and the run time),
-  the PNG plots and the raw data as CSV: ``--smoke`` writes under
+  stamped with the exact command, the git commit, the machine, the run time and the
+  resolved params), the PNG plots and the raw data as CSV: ``--smoke`` writes under
   ``experiments/results/smoke/<name>/`` (git-ignored) unless ``out_dir`` is given;
-- logs the same to one MLflow run in the experiment ``rnnkit-study-<name>``: params,
-  metrics, figures, tables, the README and the data -- only the files this run wrote.
+- logs the same to one MLflow run in the experiment ``rnnkit-study-<name>``: the
+  flattened params (``clipping.seeds`` ...), metrics, figures, tables, the README and the
+  data -- only the files this run wrote.
 
 The results folder is the study's own: ``MARKER`` (``.rnnkit-study``, holding the
 study's name) marks a folder a study wrote. A folder that is not empty is refused
@@ -39,11 +52,13 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import yaml
 
 from pipelines.core import tracking
+from pipelines.core.config import ConfigModel, load_config, to_dict
 from pipelines.core.errors import ConfigError, RnnkitUserError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -93,47 +108,36 @@ def available() -> list[str]:
     return [n for n in STUDIES if (STUDIES_DIR / f"{n}.yaml").is_file()]
 
 
-def load_params(name: str, smoke: bool = False,
-                overrides: Sequence[str] = ()) -> tuple[str, dict[str, Any]]:
-    """The study's description and params: the smoke overlay when ``smoke``, then each
-    ``key=value`` override (a top-level param; the value is read as YAML)."""
-    path = STUDIES_DIR / f"{name}.yaml"
-    if name not in STUDIES or not path.is_file():
+def study_module(name: str) -> ModuleType:
+    """The module ``pipelines.studies.<name>`` of a study that has a config.
+
+    Raises:
+        UnknownStudyError: not one of ``STUDIES`` with a config (a close name suggested).
+    """
+    if name not in STUDIES or not (STUDIES_DIR / f"{name}.yaml").is_file():
         known = available()
         close = difflib.get_close_matches(name, known, n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
         raise UnknownStudyError(
             f"Unknown study {name!r}.{hint} Available studies: {', '.join(known) or '(none)'}."
         )
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"Study config {path} is not valid YAML: {exc}") from exc
-    unknown = set(data) - {"description", "params", "smoke"}
-    if unknown or not isinstance(data.get("params"), Mapping):
-        raise ConfigError(
-            f"Study config {path} must hold 'description', 'params' (a mapping) and "
-            f"'smoke'; found keys {sorted(data)}."
-        )
-    params = dict(data["params"])
-    if smoke:
-        overlay = data.get("smoke") or {}
-        extra = sorted(set(overlay) - set(params))
-        if extra:
-            raise ConfigError(f"In {path}: smoke keys {extra} are not keys of 'params'.")
-        params.update(overlay)
-    for item in overrides:
-        key, sep, text = item.partition("=")
-        key = key.strip()
-        if not sep or key not in params:
-            raise ConfigError(
-                f"Study override {item!r} must be KEY=VALUE with KEY one of the params of "
-                f"{path}: {', '.join(params)}.")
-        try:
-            params[key] = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"Study override {item!r}: the value is not YAML ({exc}).") from exc
-    return " ".join(str(data.get("description", "")).split()), params
+    return importlib.import_module(f"pipelines.studies.{name}")
+
+
+def load_params(name: str, smoke: bool = False,
+                overrides: Sequence[str] = ()) -> tuple[str, ConfigModel]:
+    """The study's description and its validated ``Params``: the defaults, the profile
+    ``smoke`` (when ``smoke``) or ``default`` of ``experiments/studies/<name>.yaml``, then
+    each dotted ``key=value`` override (see the module doc).
+
+    Raises:
+        UnknownStudyError: no such study.
+        ConfigError: an unknown key, a wrong type, a value out of range, a broken rule.
+    """
+    module = study_module(name)
+    params = load_config(module.Params, STUDIES_DIR / f"{name}.yaml",
+                         "smoke" if smoke else "default", overrides)
+    return " ".join(module.DESCRIPTION.split()), params
 
 
 def command_line(name: str, smoke: bool, overrides: Sequence[str] = ()) -> str:
@@ -186,7 +190,7 @@ def _machine() -> str:
             f"Python {platform.python_version()}")
 
 
-def render(name: str, description: str, params: Mapping[str, Any], smoke: bool,
+def render(name: str, description: str, params: ConfigModel | Mapping[str, Any], smoke: bool,
            output: StudyOutput, seconds: float, commit: str, tree: str,
            overrides: Sequence[str] = ()) -> str:
     """The study's README.md."""
@@ -203,7 +207,7 @@ def render(name: str, description: str, params: Mapping[str, Any], smoke: bool,
         + (", smoke overlay" if smoke else "") + "; resolved params:",
         "",
         "```yaml",
-        yaml.safe_dump(dict(params), sort_keys=False, default_flow_style=None,
+        yaml.safe_dump(to_dict(params), sort_keys=False, default_flow_style=None,
                        allow_unicode=True, width=100).strip(),
         "```",
         "",
@@ -267,7 +271,7 @@ def run_study(name: str, smoke: bool = False, out_dir: str | Path | None = None,
     """
     say = echo or (lambda _line: None)
     description, params = load_params(name, smoke, overrides)
-    module = importlib.import_module(f"pipelines.studies.{name}")
+    module = study_module(name)
     if out_dir is None:
         out_dir = RESULTS_DIR / "smoke" / name if smoke else RESULTS_DIR / name
     out = Path(out_dir)

@@ -17,17 +17,101 @@ without `global_clipnorm`, recording the loss and the size of each parameter upd
 from __future__ import annotations
 
 import math
+from typing import Annotated
 
 import keras
 import numpy as np
 import pandas as pd
+from pydantic import Field, model_validator
 
-from pipelines.studies.cells import recurrent
+from pipelines.core.config import ConfigModel, LearningRate, PositiveInt, broken_rule
+from pipelines.studies.cells import LayerEntry, PositiveFloat, check_labels, recurrent
 from pipelines.studies.framework import StudyOutput
 from pipelines.studies.synthetic import adding_problem
 from rnnkit.diagnostics import gradient_norms
 
+DESCRIPTION = """
+Vanishing and exploding gradients through time (Bengio et al. 1994; Pascanu et al. 2013):
+‖∂L/∂h_t‖ against t for every cell at initialization, on sequences of 100 to 400 steps,
+and the effect of gradient clipping on an exploding Elman network.
+"""
 TINY = 1e-37  # below this a float32 gradient has underflowed: not a measurement
+
+
+def _cells() -> list[LayerEntry]:
+    # gain: orthogonal recurrent init, every singular value of W = gain
+    return [
+        LayerEntry(label="Elman, W gain 0.5", cell="elman", gain=0.5),
+        LayerEntry(label="Elman, W gain 1", cell="elman", gain=1.0),
+        LayerEntry(label="Elman, W gain 2", cell="elman", gain=2.0),
+        LayerEntry(label="Keras SimpleRNN, W gain 1", cell="simple", gain=1.0),
+        LayerEntry(label="leaky α=0.5", cell="leaky", kwargs={"alpha": 0.5}),
+        LayerEntry(label="leaky α=0.9", cell="leaky", kwargs={"alpha": 0.9}),
+        LayerEntry(label="leaky α=0.99", cell="leaky", kwargs={"alpha": 0.99}),
+        LayerEntry(label="leaky τ∈[1,100]", cell="leaky", kwargs={"tau_range": [1, 100]}),
+        LayerEntry(label="skip-delay d=(1,10)", cell="skip_delay", kwargs={"delays": [1, 10]}),
+        LayerEntry(label="multiscale p=(1,2,4,8)", cell="multiscale",
+                   kwargs={"periods": [1, 2, 4, 8]}),
+        LayerEntry(label="DT L=2", cell="dt"),
+        LayerEntry(label="DT(S) L=2", cell="dts"),
+        LayerEntry(label="LSTM", cell="lstm"),
+        LayerEntry(label="GRU", cell="gru"),
+    ]
+
+
+class Clipping(ConfigModel):
+    """The clipping experiment: SGD on the adding problem, with and without clipping.
+
+    Args:
+        cell: The label of the cell trained, one of ``cells`` (the exploding one).
+        steps: Sequence length T of the adding problem.
+        batch: Sequences per SGD step.
+        learning_rate: SGD's rate.
+        train_steps: SGD steps per run.
+        global_clipnorm: The clipped run's bound on the global gradient norm.
+        seeds: Runs per setting (seeds 0 … seeds - 1).
+    """
+
+    cell: str = "Elman, W gain 2"
+    steps: PositiveInt = 100
+    batch: PositiveInt = 32
+    learning_rate: LearningRate = 0.1
+    train_steps: PositiveInt = 300
+    global_clipnorm: PositiveFloat = 1.0
+    seeds: PositiveInt = 3
+
+
+class Params(ConfigModel):
+    """The study's params (``experiments/studies/gradients.yaml`` holds the profiles).
+
+    Args:
+        steps: Sequence lengths T.
+        batch: Random sequences per gradient measurement.
+        features: Input features, x ~ N(0, 1).
+        units: Recurrent units of every cell.
+        seeds: Measurements per cell and T (seeds 0 … seeds - 1).
+        cells: The layers measured (labels differ).
+        clipping: The clipping experiment.
+    """
+
+    steps: Annotated[list[PositiveInt], Field(min_length=1)] = Field(
+        default_factory=lambda: [100, 200, 400])
+    batch: PositiveInt = 16
+    features: PositiveInt = 8
+    units: PositiveInt = 32
+    seeds: PositiveInt = 3
+    cells: Annotated[list[LayerEntry], Field(min_length=1)] = Field(default_factory=_cells)
+    clipping: Clipping = Field(default_factory=Clipping)
+
+    @model_validator(mode="after")
+    def _clipped_cell_is_listed(self) -> Params:
+        check_labels(self.cells, "cells")
+        labels = [e.label for e in self.cells]
+        if self.clipping.cell not in labels:
+            raise broken_rule(f"clipping.cell must be the label of one of cells "
+                              f"({', '.join(labels)}); received {self.clipping.cell!r}",
+                              "clipping.cell", "cells")
+        return self
 
 
 def relative_log_norms(entry, steps, batch, features, units, seed):
@@ -58,34 +142,34 @@ def decay_slope(log_ratio):
 def measure(params, say):
     """Per cell, per T, per seed: the log-ratio curve. Returns a long DataFrame."""
     rows = []
-    for entry in params["cells"]:
-        for steps in params["steps"]:
-            for seed in range(params["seeds"]):
-                curve = relative_log_norms(entry, steps, params["batch"], params["features"],
-                                           params["units"], seed)
-                rows += [{"cell": entry["label"], "T": steps, "seed": seed, "t": t + 1,
+    for entry in params.cells:
+        for steps in params.steps:
+            for seed in range(params.seeds):
+                curve = relative_log_norms(entry, steps, params.batch, params.features,
+                                           params.units, seed)
+                rows += [{"cell": entry.label, "T": steps, "seed": seed, "t": t + 1,
                           "distance": steps - 1 - t, "log10_ratio": value}
                          for t, value in enumerate(curve)]
-            firsts = [r["log10_ratio"] for r in rows[-steps * params["seeds"]:] if r["t"] == 1]
-            say(f"  {entry['label']:<28s} T={steps}: log10 g_1/g_T per seed "
+            firsts = [r["log10_ratio"] for r in rows[-steps * params.seeds:] if r["t"] == 1]
+            say(f"  {entry.label:<28s} T={steps}: log10 g_1/g_T per seed "
                 + " ".join(f"{v:.2f}" for v in firsts))
     return pd.DataFrame(rows)
 
 
 def clipping_run(params, clipnorm, seed):
     """SGD on the adding problem: per step, the loss and the update norm ‖Δθ‖."""
-    c = params["clipping"]
+    c = params.clipping
     keras.utils.set_random_seed(seed)
     rng = np.random.default_rng(1000 + seed)
-    entry = next(e for e in params["cells"] if e["label"] == c["cell"])
-    model = keras.Sequential([keras.Input((c["steps"], 2)), recurrent(entry, params["units"]),
+    entry = next(e for e in params.cells if e.label == c.cell)
+    model = keras.Sequential([keras.Input((c.steps, 2)), recurrent(entry, params.units),
                               keras.layers.Dense(1)])
-    optimizer = keras.optimizers.SGD(c["learning_rate"], global_clipnorm=clipnorm)
+    optimizer = keras.optimizers.SGD(c.learning_rate, global_clipnorm=clipnorm)
     model.compile(optimizer=optimizer, loss="mse")
     losses, updates = [], []
     before = np.concatenate([w.ravel() for w in model.get_weights()])
-    for _ in range(c["train_steps"]):
-        x, y = adding_problem(c["batch"], c["steps"], rng)
+    for _ in range(c.train_steps):
+        x, y = adding_problem(c.batch, c.steps, rng)
         losses.append(float(model.train_on_batch(x, y)))
         after = np.concatenate([w.ravel() for w in model.get_weights()])
         updates.append(float(np.linalg.norm(after - before)))
@@ -94,10 +178,10 @@ def clipping_run(params, clipnorm, seed):
 
 
 def clipping(params, say):
-    c = params["clipping"]
+    c = params.clipping
     rows = []
-    for clip in (None, c["global_clipnorm"]):
-        for seed in range(c["seeds"]):
+    for clip in (None, c.global_clipnorm):
+        for seed in range(c.seeds):
             losses, updates = clipping_run(params, clip, seed)
             rows += [{"clipnorm": "none" if clip is None else clip, "seed": seed, "step": i + 1,
                       "loss": loss, "update_norm": u}
@@ -110,10 +194,10 @@ def clipping(params, say):
 def decay_table(curves, params):
     """One row per cell: decay slope per T, and log10 g_1/g_T at each T (mean ± std)."""
     rows = []
-    for entry in params["cells"]:
-        row = {"cell": entry["label"]}
-        for steps in params["steps"]:
-            part = curves[(curves.cell == entry["label"]) & (curves["T"] == steps)]
+    for entry in params.cells:
+        row = {"cell": entry.label}
+        for steps in params.steps:
+            part = curves[(curves.cell == entry.label) & (curves["T"] == steps)]
             slopes = [decay_slope(g.sort_values("t").log10_ratio.to_numpy())
                       for _, g in part.groupby("seed")]
             first = part[part.t == 1].log10_ratio.to_numpy()
@@ -139,8 +223,8 @@ def _mean_std(values, underflow=False, sign=True):
 
 
 def clipping_table(runs, params):
-    c = params["clipping"]
-    tail = max(1, c["train_steps"] // 10)
+    c = params.clipping
+    tail = max(1, c.train_steps // 10)
     rows = []
     for clip, part in runs.groupby("clipnorm", sort=False):
         finals, peaks, nans = [], [], 0
@@ -160,19 +244,19 @@ def clipping_table(runs, params):
 def plot_curves(curves, params):
     import matplotlib.pyplot as plt
 
-    steps = max(params["steps"])
+    steps = max(params.steps)
     part = curves[curves["T"] == steps]
     fig, ax = plt.subplots(figsize=(9, 5.5))
     colors = plt.get_cmap("tab20")(np.linspace(0, 1, 20))
-    for i, entry in enumerate(params["cells"]):
-        g = part[part.cell == entry["label"]]
+    for i, entry in enumerate(params.cells):
+        g = part[part.cell == entry.label]
         mean = g.groupby("distance").log10_ratio.mean()  # log of the geometric mean
         style = "--" if i % 2 else "-"
-        ax.plot(mean.index, mean.to_numpy(), style, color=colors[i % 20], label=entry["label"])
+        ax.plot(mean.index, mean.to_numpy(), style, color=colors[i % 20], label=entry.label)
     ax.set_xlabel("distance back in time k = T - t (steps)")
     ax.set_ylabel("log10 ‖∂L/∂h_t‖ / ‖∂L/∂h_T‖")
     ax.set_title(f"Gradient norm through time at initialization, T = {steps} "
-                 f"(mean of log over {params['seeds']} seeds)")
+                 f"(mean of log over {params.seeds} seeds)")
     ax.axhline(0, color="gray", lw=0.5)
     ax.legend(fontsize=7, ncol=2, loc="lower left")
     ax.grid(alpha=0.3)
@@ -182,7 +266,7 @@ def plot_curves(curves, params):
 def plot_clipping(runs, params):
     import matplotlib.pyplot as plt
 
-    c = params["clipping"]
+    c = params.clipping
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
     for (clip, seed), g in runs.groupby(["clipnorm", "seed"], sort=False):
         color = "tab:red" if clip == "none" else "tab:blue"
@@ -195,8 +279,8 @@ def plot_clipping(runs, params):
     right.set_xlabel("SGD step")
     left.set_ylabel("training MSE")
     right.set_ylabel("‖Δθ‖ per step")
-    left.set_title(f"{c['cell']}: adding problem, T = {c['steps']}")
-    right.set_title(f"parameter update size (lr {c['learning_rate']})")
+    left.set_title(f"{c.cell}: adding problem, T = {c.steps}")
+    right.set_title(f"parameter update size (lr {c.learning_rate})")
     left.legend()
     return fig
 
@@ -207,24 +291,24 @@ def run(params, say):
     table = decay_table(curves, params)
     clip = clipping_table(runs, params)
     metrics = {}
-    for entry in params["cells"]:
-        part = curves[(curves.cell == entry["label"]) & (curves["T"] == max(params["steps"]))]
+    for entry in params.cells:
+        part = curves[(curves.cell == entry.label) & (curves["T"] == max(params.steps))]
         slopes = [decay_slope(g.sort_values("t").log10_ratio.to_numpy())
                   for _, g in part.groupby("seed")]
         if np.isfinite(slopes).any():
-            metrics[f"slope_per_100/{entry['label']}"] = float(np.nanmean(slopes))
-    c = params["clipping"]
+            metrics[f"slope_per_100/{entry.label}"] = float(np.nanmean(slopes))
+    c = params.clipping
     notes = [
-        f"Gradient norms: batch {params['batch']}, {params['features']} input features "
-        f"x ~ N(0, 1), {params['units']} units, Dense(1) head on h_T, MSE against y ~ N(0, 1), "
-        f"weights at initialization, seeds 0…{params['seeds'] - 1}.",
+        f"Gradient norms: batch {params.batch}, {params.features} input features "
+        f"x ~ N(0, 1), {params.units} units, Dense(1) head on h_T, MSE against y ~ N(0, 1), "
+        f"weights at initialization, seeds 0…{params.seeds - 1}.",
         "Slope: least-squares fit of log10 g_t/g_T against k = T - t, in decades per 100 "
         "steps (negative: vanishing; positive: exploding), over the steps where g_t is a "
         "finite float32 above 1e-37.",
-        f"Clipping: '{c['cell']}' trained by SGD (lr {c['learning_rate']}, batch {c['batch']}, "
-        f"{c['train_steps']} steps, {c['seeds']} seeds) on the adding problem with T = "
-        f"{c['steps']}, without clipping and with the global gradient norm clipped to "
-        f"{c['global_clipnorm']} (so ‖Δθ‖ ≤ lr · {c['global_clipnorm']}); predicting 1.0 "
+        f"Clipping: '{c.cell}' trained by SGD (lr {c.learning_rate}, batch {c.batch}, "
+        f"{c.train_steps} steps, {c.seeds} seeds) on the adding problem with T = "
+        f"{c.steps}, without clipping and with the global gradient norm clipped to "
+        f"{c.global_clipnorm} (so ‖Δθ‖ ≤ lr · {c.global_clipnorm}); predicting 1.0 "
         "always gives MSE 0.167.",
     ]
     return StudyOutput(

@@ -27,9 +27,9 @@ def test_bench_smoke_measures_every_point_and_pipeline(task_store, tmp_path):
     _, params = load_params("bench", smoke=True)
 
     layers = pd.read_csv(out / "layer_throughput.csv")
-    points = {(t, params["batch_fixed"]) for t in params["steps"]}
-    points |= {(params["steps_fixed"], b) for b in params["batches"]}
-    assert len(layers) == len(points) * len(params["layers"])
+    points = {(t, params.batch_fixed) for t in params.steps}
+    points |= {(params.steps_fixed, b) for b in params.batches}
+    assert len(layers) == len(points) * len(params.layers)
     assert (layers.steps_per_s > 0).all()
     np.testing.assert_allclose(layers.samples_per_s, layers.steps_per_s * layers.batch,
                                rtol=1e-5)

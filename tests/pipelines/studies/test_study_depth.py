@@ -31,9 +31,9 @@ def test_depth_smoke_scores_every_variant_on_both_tasks(task_store, tmp_path):
     run_study("depth", smoke=True, out_dir=out)
     _, params = load_params("depth", smoke=True)
     frame = pd.read_csv(out / "depth.csv")
-    assert len(frame) == len(params["tasks"]) * len(params["variants"]) * params["seeds"]
-    for task in params["tasks"]:
-        budget = params[task]["param_budget"]
+    assert len(frame) == len(params.tasks) * len(params.variants) * params.seeds
+    for task in params.tasks:
+        budget = getattr(params, task).param_budget
         counts = frame[frame.task == task].params
         assert (abs(counts - budget) <= 0.25 * budget).all(), counts
     chars = frame[frame.task == "chars"].score

@@ -13,14 +13,14 @@ from rnnkit.models import RECURRENT_NAMES
 
 
 def test_full_config_covers_every_registry_cell_at_matched_size():
-    _, params = load_params("long_memory")
-    assert {c["cell"] for c in params["cells"]} == set(RECURRENT_NAMES)
-    sized = sizes({**params, "tasks": ["adding"]})
+    _, params = load_params("long_memory", overrides=["tasks=[adding]"])
+    assert {c.cell for c in params.cells} == set(RECURRENT_NAMES)
+    sized = sizes(params)
     counts = [count for _, count in sized.values()]
-    budget = params["param_budget"]
+    budget = params.param_budget
     assert all(abs(c - budget) <= 0.1 * budget for c in counts), sized
     for (task, label), (units, count) in sized.items():
-        entry = next(e for e in params["cells"] if e["label"] == label)
+        entry = next(e for e in params.cells if e.label == label)
         assert build_model(task, entry, units, params).count_params() == count
 
 
@@ -41,8 +41,8 @@ def test_long_memory_smoke_table_per_task(task_store, tmp_path):
     run_study("long_memory", smoke=True, out_dir=out)
     _, params = load_params("long_memory", smoke=True)
     frame = pd.read_csv(out / "long_memory.csv")
-    assert len(frame) == (len(params["tasks"]) * len(params["steps"]) * len(params["cells"])
-                          * params["seeds"])
+    assert len(frame) == (len(params.tasks) * len(params.steps) * len(params.cells)
+                          * params.seeds)
     accuracy = frame[frame.task == "first_symbol"].score
     assert ((accuracy >= 0) & (accuracy <= 1)).all()
     assert (frame[frame.task == "adding"].score > 0).all()
@@ -58,7 +58,7 @@ def test_reset_model_trains_like_a_fresh_one():
     from pipelines.studies.long_memory import compiled_model, reset, train_and_score
 
     _, params = load_params("long_memory", smoke=True)
-    entry = params["cells"][0]
+    entry = params.cells[0]
     reused = compiled_model("adding", entry, 8, 8, params)
     reset(reused, "adding", entry, 8, 8, 0, params)
     train_and_score(reused, "adding", 8, 0, params)  # train once: moments, iterations move
@@ -74,9 +74,16 @@ def test_reset_model_trains_like_a_fresh_one():
 
 def test_training_budget_is_per_task_and_checked():
     from pipelines.core.errors import ConfigError
-    from pipelines.studies.long_memory import training
+    from pipelines.studies.long_memory import TASKS, Training, training
 
-    _, params = load_params("long_memory")
-    assert set(params["training"]) == set(params["tasks"])
-    with pytest.raises(ConfigError, match="training.adding lacks batch"):
-        training("adding", {"training": {"adding": {"train_steps": 1, "learning_rate": 0.1}}})
+    _, params = load_params("long_memory", smoke=True,
+                            overrides=["training.adding.train_steps=7"])
+    assert set(Training.model_fields) == set(TASKS) == set(params.tasks)
+    assert training("adding", params).model_dump() == {  # the rest from the smoke profile
+        "train_steps": 7, "batch": 4, "learning_rate": 0.01}
+    assert training("first_symbol", params).learning_rate == 0.005  # from the defaults
+    with pytest.raises(ConfigError, match=r"'training\.adding\.batch' must be an integer >= 1; "
+                                          r"received 0 \(from override"):
+        load_params("long_memory", overrides=["training.adding.batch=0"])
+    with pytest.raises(ConfigError, match=r"'tasks'.*received \['adding', 'copy'\]"):
+        load_params("long_memory", overrides=["tasks=[adding, copy]"])
