@@ -99,22 +99,19 @@ def main(debug: DebugOption = False) -> None:
 
 @app.command("tasks")
 def list_tasks() -> None:
-    """List the tasks, whether each is available yet, its data sources and profiles."""
+    """List the tasks (found from their packages), their data sources and profiles."""
     for name in tasks.task_names():
-        entry = tasks.info(name)
-        if not tasks.is_available(name):
-            typer.echo(f"{name:<10} not yet available  {entry.summary}")
-            continue
-        typer.echo(f"{name:<10} available          {entry.summary}")
         try:
-            task = tasks.get_task(name)
+            spec = tasks.get_task(name)
         except Exception as exc:  # show the problem, keep listing the others
-            typer.echo(f"{'':<10} (cannot load: {type(exc).__name__}: {exc})")
+            typer.echo(f"{name:<10} cannot load: {type(exc).__name__}: {exc}")
             continue
-        sources = getattr(task.module, "SOURCES", None)
-        if sources:
-            typer.echo(f"{'':<10} sources:  {', '.join(map(str, sources))}")
-        typer.echo(f"{'':<10} profiles: {', '.join(_profiles(task.config_path)) or '-'}")
+        typer.echo(f"{name:<10} {spec.summary}")
+        if spec.sources:
+            typer.echo(f"{'':<10} sources:  {', '.join(map(str, spec.sources))}")
+        typer.echo(f"{'':<10} profiles: {', '.join(_profiles(spec.config_path)) or '-'}")
+        typer.echo(f"{'':<10} metric:   {spec.primary_metric} "
+                   f"({'higher' if spec.higher_is_better else 'lower'} is better)")
 
 
 @app.command()
@@ -282,9 +279,9 @@ def compare(
 ) -> None:
     """List a task's finished runs, best first by a test metric, from the MLflow store.
 
-    The default metric is the task's primary one (forecast: mae; speech, sentiment:
-    accuracy; translate: bleu). Each row shows the cell, dataset, the metric, the best
-    baseline on the same metric, the run's duration and key params.
+    The default metric is the task's primary one ('rnnkit tasks' lists it: forecast:
+    mae; speech, sentiment: accuracy; translate: bleu). Each row shows the cell, dataset,
+    the metric, the best baseline on the same metric, the run's duration and key params.
 
     \b
     Examples:
@@ -292,14 +289,15 @@ def compare(
       rnnkit compare forecast --metric rmse --top 5 --json
     """
     with _user_errors(debug):
-        from pipelines.compare import PRIMARY, compare_runs, format_runs
+        from pipelines.compare import compare_runs, format_runs
 
-        chosen = metric or PRIMARY.get(task, ("mae", False))[0]
+        spec = tasks.get_task(task)
+        chosen = metric or spec.primary_metric
         rows = compare_runs(task, chosen, top)
         if as_json:
             typer.echo(json.dumps(rows, default=_json_default))
         else:
-            typer.echo(format_runs(rows, chosen))
+            typer.echo(format_runs(rows, chosen, spec.higher(chosen)))
 
 
 @app.command()
@@ -375,7 +373,7 @@ def promote(
         from pipelines.core import promotion
         from pipelines.core.tracking import registered_model_name
 
-        tasks.info(task)
+        tasks.get_task(task)
         was, now = promotion.promote_version(task, version, profile)
         name = registered_model_name(task, profile)
         if was == now:

@@ -8,22 +8,17 @@ from __future__ import annotations
 
 import math
 
-from pipelines.core import tracking
+from pipelines.core import tasks, tracking
 from pipelines.core.errors import RnnkitUserError
-
-# The metric a task is judged by, and whether higher is better.
-PRIMARY = {"forecast": ("mae", False), "speech": ("accuracy", True),
-           "sentiment": ("accuracy", True), "translate": ("bleu", True)}
-HIGHER_IS_BETTER = {"accuracy", "f1", "roc_auc", "bleu", "chrf", "directional_accuracy"}
-KEY_PARAMS = ("model.cell", "model.units", "featurize.lookback", "featurize.horizon",
-              "train.epochs")
 
 
 def compare_runs(task: str, metric: str | None = None, top: int = 10) -> list[dict]:
     """The `top` finished runs of `task` ranked by `test_<metric>` (best first; NaN and
-    missing values last, with ``"rank_note"`` saying which)."""
-    metric = metric or PRIMARY.get(task, ("mae", False))[0]
-    descending = metric in HIGHER_IS_BETTER
+    missing values last, with ``"rank_note"`` saying which). The default metric and each
+    metric's direction come from the task's spec."""
+    spec = tasks.get_task(task)
+    metric = metric or spec.primary_metric
+    descending = spec.higher(metric)
     client = tracking.client()
     experiment = client.get_experiment_by_name(tracking.experiment_name(task))
     if experiment is None:
@@ -31,7 +26,7 @@ def compare_runs(task: str, metric: str | None = None, top: int = 10) -> list[di
             f"No runs of {task!r} in {tracking.tracking_uri()}: run 'rnnkit run {task}' first."
         )
     runs = _all_runs(client, experiment.experiment_id, "attributes.status = 'FINISHED'")
-    rows = [_row(run) for run in runs]
+    rows = [_row(run, spec.key_params) for run in runs]
     for row in rows:
         value = row["test"].get(metric)
         row["rank_note"] = ("" if value is not None and math.isfinite(value)
@@ -59,7 +54,7 @@ def _all_runs(client, experiment_id: str, filter_string: str) -> list:
             return runs
 
 
-def _row(run) -> dict:
+def _row(run, key_params) -> dict:
     metrics, params, tags = run.data.metrics, run.data.params, run.data.tags
     test = {k[len("test_"):]: v for k, v in metrics.items() if k.startswith("test_")}
     baselines: dict[str, dict[str, float]] = {}
@@ -70,7 +65,7 @@ def _row(run) -> dict:
                 name = key[len("baseline_") : -len(metric) - 1]
                 baselines.setdefault(name, {})[metric] = value
                 break
-    shown = {k: params[k] for k in KEY_PARAMS if k in params}
+    shown = {k: params[k] for k in key_params if k in params}
     for key in ("lookback", "horizon"):  # resolved values, when the config left them open
         if f"featurize.{key}" in shown and key in tags:
             shown[f"featurize.{key}"] = tags[key]
@@ -88,7 +83,7 @@ def _row(run) -> dict:
     }
 
 
-def format_runs(rows: list[dict], metric: str) -> str:
+def format_runs(rows: list[dict], metric: str, higher_is_better: bool) -> str:
     """A plain-text table: one line per run, best first."""
     if not rows:
         return "no finished runs"
@@ -99,7 +94,7 @@ def format_runs(rows: list[dict], metric: str) -> str:
         shown = f"{value:>10.4g}" if not row.get("rank_note") else f"{row['rank_note']:>10}"
         base = [(m[metric], n) for n, m in row["baselines"].items()
                 if metric in m and math.isfinite(m[metric])]
-        best = (max(base) if metric in HIGHER_IS_BETTER else min(base)) if base else None
+        best = (max(base) if higher_is_better else min(base)) if base else None
         params = " ".join(f"{k.split('.')[-1]}={v}" for k, v in row["params"].items())
         lines.append(
             f"{row['run_id'][:8]:<10} {str(row['cell']):<11} {str(row['dataset'])[:26]:<26} "

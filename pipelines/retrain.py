@@ -8,7 +8,7 @@ One retrain of TASK, under an exclusive lock (``pipelines.core.lock``):
    ``champion`` points to when the job starts) on the same, most recent evaluation
    window -- the challenger run's test split -- with the task's ``score_model`` hook;
 3. promote (move ``champion`` to the challenger) only if, on the task's primary metric
-   ``m`` (``pipelines.compare.PRIMARY``), the relative improvement
+   ``m`` (the task's ``TaskSpec.primary_metric``), the relative improvement
 
        improvement = (m_champion - m_challenger) / |m_champion|   (lower is better)
        improvement = (m_challenger - m_champion) / |m_champion|   (higher is better)
@@ -45,7 +45,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipelines.compare import PRIMARY
 from pipelines.core import lock, promotion, tasks, tracking
 from pipelines.core.errors import ConfigError, RnnkitUserError
 from pipelines.core.report import write_report
@@ -96,9 +95,8 @@ class RetrainResult:
 
 def primary_metric(task: str) -> tuple[str, bool]:
     """The task's primary metric and whether higher is better (forecast: mae, lower)."""
-    if task not in PRIMARY:
-        raise ConfigError(f"Task {task!r} has no primary metric to retrain on.")
-    return PRIMARY[task]
+    spec = tasks.get_task(task)
+    return spec.primary_metric, spec.higher_is_better
 
 
 def improvement(challenger: float, champion: float, higher_is_better: bool) -> float:

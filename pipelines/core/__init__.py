@@ -1,25 +1,20 @@
-"""The machinery every task shares: config, data home, tracking, the stage runner.
+"""The machinery every task shares: config, data home, tracking, the stage runner,
+serving, plots and preprocessor state.
 
-A task is a small package ``pipelines/<task>/`` registered in ``pipelines.core.tasks``::
+A task is a package whose ``__init__.py`` declares ``TASK = TaskSpec(...)``
+(``pipelines.core.tasks``); it is found there, never listed::
 
     pipelines/forecast/
-      __init__.py     # exposes Config, ingest, featurize, train, evaluate (+ optional hooks)
-      config.yaml     # base config + profiles: {smoke, default, full}
-      config.py ingest.py featurize.py train.py evaluate.py
-
-    # pipelines/forecast/__init__.py
-    from pipelines.forecast.config import ForecastConfig as Config
-    from pipelines.forecast.ingest import ingest            # (cfg) -> Raw
-    from pipelines.forecast.featurize import featurize      # (cfg, raw) -> Features
-    from pipelines.forecast.train import train              # (cfg, features) -> Trained
-    from pipelines.forecast.evaluate import evaluate        # (cfg, trained, features) -> Report
-    # optional:
-    #   register(cfg, trained, features, report, run) -> None   (run: tracking.ActiveRun)
-    #   predict(inputs: list[str], model_uri: str | None) -> list[dict]
-    #   SOURCES: list[str]                                      (shown by `rnnkit tasks`)
+      __init__.py     # TASK = TaskSpec(name="forecast", config=ForecastConfig, ...)
+      config.py       # the config model: every default and range
+      config.yaml     # profiles only: {smoke, default, full}
+      ingest.py featurize.py train.py evaluate.py   # the stages, one module each
+      serving.py      # package(...) -> ModelPackage, predict(...)
+      rescore.py      # score_model(...) for rnnkit retrain
 
 Stages never call MLflow themselves: they return values, ``evaluate`` returns a
-``types.Report``, and ``runner.run_task`` logs everything to one run. The one exception
-is ``tracking.epoch_callback()``, which ``train`` may pass to ``model.fit`` for per-epoch
-metrics (it does nothing outside a run).
+``types.Report``, ``package`` a ``serving.ModelPackage``, and ``runner.run_task`` logs
+everything to one run. The one exception is ``tracking.epoch_callback()``, which
+``training.fit`` passes to ``model.fit`` for per-epoch metrics (it does nothing outside a
+run). Only this package imports mlflow.
 """

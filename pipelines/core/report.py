@@ -37,9 +37,12 @@ def report_dict(
     """The JSON-ready report; non-finite metric values become ``null``.
 
     ``placement`` (a ``devices.Placement``) adds ``"placement"``: backend, devices,
-    strategy, replicas and precision.
+    strategy, replicas and precision; a ``model_parameters`` extra metric (logged by the
+    runner) adds ``"model_parameters"``.
     """
     extra = {"placement": placement.as_dict()} if placement is not None else {}
+    if "model_parameters" in report.extra_metrics:
+        extra["model_parameters"] = int(report.extra_metrics["model_parameters"])
     return {
         "task": task,
         "run_id": run_id,

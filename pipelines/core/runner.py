@@ -133,6 +133,9 @@ def run_task(
         report.dataset = report.dataset or str(_attr(cfg, "data", "source") or "")
 
         stage = "log"
+        parameters = _parameter_count(values["train"])
+        if parameters is not None:
+            report.extra_metrics.setdefault("model_parameters", parameters)
         _log_report(report)
         data = report_dict(task_name, run.run_id, profile, report, durations, placement)
 
@@ -183,6 +186,16 @@ def run_task(
                      version)
 
 
+def _parameter_count(trained: Any) -> int | None:
+    """The trained Keras model's parameter count (a task training one model per fold,
+    as speech, has them in ``trained.folds``: the first fold's)."""
+    model = getattr(trained, "model", None)
+    if model is None and getattr(trained, "folds", None):
+        model = getattr(next(iter(trained.folds.values())), "model", None)
+    count = getattr(model, "count_params", None)
+    return int(count()) if callable(count) else None
+
+
 def _unregistrable(metrics: dict[str, Any]) -> str | None:
     """Why a model with these test metrics must not be registered, or None."""
     if not metrics:
@@ -225,7 +238,7 @@ def _end_stopped(stage: str, exc: BaseException) -> None:
 
 
 def _run_stage(
-    task: tasks.Task,
+    task: tasks.TaskSpec,
     stage: str,
     cfg: Any,
     values: dict[str, Any],
@@ -233,7 +246,7 @@ def _run_stage(
     say: Callable[[str], None],
 ) -> Any:
     """Call one stage with the outputs of the stages before it; time and log it."""
-    fn = getattr(task.module, stage)
+    fn = task.stage(stage)
     args = {
         "ingest": (),
         "featurize": (values.get("ingest"),),

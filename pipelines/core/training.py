@@ -58,11 +58,12 @@ def time_budget(minutes: float):
 
 
 def fit(model, train_data, val_data, *, epochs: int, patience: int, reduce_lr: bool = True,
-        metric_prefix: str = "", extra_callbacks=()) -> Trained:
+        metric_prefix: str = "", extra_callbacks=(), batch_size: int | None = None) -> Trained:
     """`model.fit` with early stopping on `val_loss` (best weights restored), the learning
     rate halved after `patience // 2` stalled epochs when `reduce_lr`, per-epoch metrics
     logged to the active MLflow run (under `metric_prefix`), and wall time measured.
-    `extra_callbacks` are added to these (e.g. `time_budget(25)`)."""
+    `extra_callbacks` are added to these (e.g. `time_budget(25)`). The data are
+    `keras.utils.PyDataset`s, or `(x, y)` arrays batched by `batch_size`."""
     import keras
 
     callbacks = [keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience,
@@ -73,8 +74,10 @@ def fit(model, train_data, val_data, *, epochs: int, patience: int, reduce_lr: b
     callbacks.append(tracking.epoch_callback(prefix=metric_prefix))
     callbacks += list(extra_callbacks)
     start = time.perf_counter()
+    x, y = train_data if isinstance(train_data, tuple) else (train_data, None)
     history = model.fit(
-        train_data, validation_data=val_data, epochs=epochs, callbacks=callbacks,
+        x, y, batch_size=batch_size if y is not None else None, validation_data=val_data,
+        epochs=epochs, callbacks=callbacks,
         verbose=1 if sys.stdout.isatty() else 2,  # bars on a terminal, a line per epoch in logs
     )
     seconds = time.perf_counter() - start

@@ -1,7 +1,8 @@
 """Typed values passed between stages and to the runner.
 
 A task defines its own ``Raw``, ``Features`` and ``Trained`` types (dataclasses are
-simplest); the runner only needs the ``Report`` that ``evaluate`` returns. ``Provenance``
+simplest); the runner only needs the ``Report`` that ``evaluate`` returns. What a task
+is -- its stages and hooks -- is its ``pipelines.core.tasks.TaskSpec``. ``Provenance``
 is the shared record of where ingested data came from.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 STAGES: tuple[str, ...] = ("ingest", "featurize", "train", "evaluate")
 
@@ -61,30 +62,3 @@ class Report:
     throughput: dict[str, float] = field(default_factory=dict)
     extra_metrics: dict[str, float] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
-
-
-@runtime_checkable
-class TaskModule(Protocol):
-    """What a task package ``pipelines/<task>/`` exposes (the stage contract).
-
-    Required: ``Config`` (the config dataclass; its YAML is ``config.yaml`` beside the
-    package's ``__init__.py``, or at ``CONFIG_PATH`` when the module sets it) and
-    the four stages below. Optional: ``register(cfg, trained, features, report, run)``,
-    called by the runner after logging, inside the run, to log and register the model
-    (``run`` is a ``pipelines.core.tracking.ActiveRun``); ``predict(inputs, model_uri)
-    -> list[dict]`` for ``rnnkit predict``; ``score_model(cfg, raw, features, model)
-    -> dict[str, float]`` for ``rnnkit retrain``: the task's report metrics of ``model``
-    (a loaded ``rnnkit-<task>`` pyfunc of any version) on the test split of this run's
-    ``features`` (see ``pipelines/retrain.py``); ``DESCRIPTION`` and ``SOURCES`` for
-    ``rnnkit tasks``.
-    """
-
-    Config: type
-
-    def ingest(self, cfg: Any) -> Any: ...
-
-    def featurize(self, cfg: Any, raw: Any) -> Any: ...
-
-    def train(self, cfg: Any, features: Any) -> Any: ...
-
-    def evaluate(self, cfg: Any, trained: Any, features: Any) -> Report: ...

@@ -1,15 +1,19 @@
 """Forecasting: weather and stock series, a registry recurrent model against baselines."""
 
-from pipelines.forecast.config import ForecastConfig as Config
-from pipelines.forecast.evaluate import evaluate
-from pipelines.forecast.featurize import featurize
-from pipelines.forecast.ingest import SOURCES, ingest
-from pipelines.forecast.rescore import score_model
-from pipelines.forecast.serving import package, predict
-from pipelines.forecast.train import train
+from pipelines.core.tasks import TaskSpec
+from pipelines.forecast.config import SOURCES, ForecastConfig
 
-DESCRIPTION = "Multi-step forecasting of weather and stock series."
-
-__all__ = ["Config", "DESCRIPTION", "SOURCES", "evaluate", "featurize", "ingest", "package",
-           "predict",
-           "score_model", "train"]
+TASK = TaskSpec(
+    name="forecast",
+    summary="Multi-step forecasting of weather and stock series.",
+    config=ForecastConfig,
+    home=__name__,
+    metrics={"mae": False, "rmse": False, "smape": False, "mase": False, "mae_last_step": False,
+             "directional_accuracy": True},
+    key_params=("model.cell", "model.units", "featurize.lookback", "featurize.horizon",
+                "train.epochs"),
+    package=".serving:package",
+    predict=".serving:predict",
+    score_model=".rescore:score_model",
+    sources=SOURCES,
+)

@@ -1,15 +1,17 @@
 """Sentiment: IMDB reviews or a user's labelled texts, a registry recurrent classifier."""
 
-from pipelines.sentiment.config import SentimentConfig as Config
-from pipelines.sentiment.evaluate import evaluate
-from pipelines.sentiment.featurize import featurize
-from pipelines.sentiment.ingest import SOURCES, ingest
-from pipelines.sentiment.rescore import score_model
-from pipelines.sentiment.serving import package, predict
-from pipelines.sentiment.train import train
+from pipelines.core.tasks import TaskSpec
+from pipelines.sentiment.config import SOURCES, SentimentConfig
 
-DESCRIPTION = "Text classification (IMDB sentiment) with a recurrent classifier."
-
-__all__ = ["Config", "DESCRIPTION", "SOURCES", "evaluate", "featurize", "ingest", "package",
-           "predict",
-           "score_model", "train"]
+TASK = TaskSpec(
+    name="sentiment",
+    summary="Sentiment classification of movie reviews (or any labelled texts).",
+    config=SentimentConfig,
+    home=__name__,
+    metrics={"accuracy": True, "f1": True, "roc_auc": True},
+    key_params=("model.cell", "model.units", "model.pooling", "train.epochs"),
+    package=".serving:package",
+    predict=".serving:predict",
+    score_model=".rescore:score_model",
+    sources=SOURCES,
+)

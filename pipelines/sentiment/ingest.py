@@ -17,7 +17,7 @@ import pandas as pd
 from pipelines.core.datahome import require_file
 from pipelines.core.errors import ConfigError, DataMissingError
 from pipelines.core.types import Provenance
-from pipelines.sentiment.config import SentimentConfig
+from pipelines.sentiment.config import SOURCES, SentimentConfig
 from pipelines.sentiment.reading import (
     SentimentDataError,
     check_labels,
@@ -28,7 +28,6 @@ from pipelines.sentiment.reading import (
 
 __all__ = ["SOURCES", "SentimentDataError", "SentimentRaw", "ingest"]
 
-SOURCES: tuple[str, ...] = ("imdb", "csv:PATH")
 IMDB_FILE = "imdb_reviews/imdb_reviews.csv.gz"
 IMDB_SOURCE = ("IMDB Large Movie Review Dataset v1.0 (Maas et al., ACL 2011), "
                "https://ai.stanford.edu/~amaas/data/sentiment/ or TFDS 'imdb_reviews'; "

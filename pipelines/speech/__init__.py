@@ -1,15 +1,17 @@
 """Speech: spoken digits / commands from log-mel spectrogram chunks, one frame per RNN step."""
 
-from pipelines.speech.config import SpeechConfig as Config
-from pipelines.speech.evaluate import evaluate
-from pipelines.speech.featurize import featurize
-from pipelines.speech.ingest import SOURCES, ingest
-from pipelines.speech.rescore import score_model
-from pipelines.speech.serving import package, predict
-from pipelines.speech.train import train
+from pipelines.core.tasks import TaskSpec
+from pipelines.speech.config import SOURCES, SpeechConfig
 
-DESCRIPTION = "Spoken-digit / speech-command recognition from log-mel spectrogram chunks."
-
-__all__ = ["Config", "DESCRIPTION", "SOURCES", "evaluate", "featurize", "ingest", "package",
-           "predict",
-           "score_model", "train"]
+TASK = TaskSpec(
+    name="speech",
+    summary="Spoken-digit / speech-command recognition from spectrogram chunks.",
+    config=SpeechConfig,
+    home=__name__,
+    metrics={"accuracy": True, "f1": True},
+    key_params=("model.cell", "model.units", "data.split", "train.epochs"),
+    package=".serving:package",
+    predict=".serving:predict",
+    score_model=".rescore:score_model",
+    sources=SOURCES,
+)

@@ -22,12 +22,11 @@ from pipelines.core.errors import ConfigError
 from pipelines.core.types import Provenance
 from pipelines.speech import tfds_source
 from pipelines.speech.audio import BadAudio, SpeechDataError, load
-from pipelines.speech.config import SpeechConfig
+from pipelines.speech.config import SOURCES, SpeechConfig
 from pipelines.speech.raw import Clip, SpeechRaw, parse_fsdd_name
 
 __all__ = ["SOURCES", "SpeechDataError", "ingest"]
 
-SOURCES = ("fsdd", "folder:PATH", "tfds:speech_commands")
 FSDD_FILE = "free_spoken_digit/fsdd_recordings.tar.gz"
 FSDD_SOURCE = ("Free Spoken Digit Dataset, github.com/Jakobovski/free-spoken-digit-dataset "
                "(CC BY-SA 4.0): a tar.gz of recordings/{digit}_{speaker}_{index}.wav")

@@ -1,15 +1,18 @@
 """Translate: Anki/Tatoeba sentence pairs, an attention encoder-decoder, BLEU and chrF."""
 
-from pipelines.translate.config import TranslateConfig as Config
-from pipelines.translate.evaluate import evaluate
-from pipelines.translate.featurize import featurize
-from pipelines.translate.ingest import SOURCES, ingest
-from pipelines.translate.rescore import score_model
-from pipelines.translate.serving import package, predict
-from pipelines.translate.train import train
+from pipelines.core.tasks import TaskSpec
+from pipelines.translate.config import SOURCES, TranslateConfig
 
-DESCRIPTION = "English -> Spanish translation with an attention encoder-decoder (BLEU, chrF)."
-
-__all__ = ["Config", "DESCRIPTION", "SOURCES", "evaluate", "featurize", "ingest", "package",
-           "predict",
-           "score_model", "train"]
+TASK = TaskSpec(
+    name="translate",
+    summary="English -> Spanish translation with an attention encoder-decoder.",
+    config=TranslateConfig,
+    home=__name__,
+    metrics={"bleu": True, "chrf": True},
+    key_params=("model.cell", "model.decoder_units", "data.direction",
+                "train.epochs"),
+    package=".serving:package",
+    predict=".serving:predict",
+    score_model=".rescore:score_model",
+    sources=SOURCES,
+)

@@ -20,9 +20,7 @@ import numpy as np
 from pipelines.core.datahome import dataset_path
 from pipelines.core.errors import ConfigError, DataMissingError, RnnkitUserError
 from pipelines.core.types import Provenance
-from pipelines.translate.config import TranslateConfig
-
-SOURCES: tuple[str, ...] = ("anki_spa_eng", "anki_fra_eng", "file:PATH")
+from pipelines.translate.config import SOURCES, TranslateConfig
 
 
 class TranslateDataError(RnnkitUserError):

@@ -1,7 +1,9 @@
 """Shared fixtures for pipeline tests: a temporary MLflow store and a tiny fake task.
 
-The fake task is a module-like object with ``Config`` and the four stages; it records
-the order its stages ran in and can be told to fail in a given stage.
+The fake task is a module-like object with ``Config`` and the four stages, registered
+through a ``TaskSpec`` whose references look its functions up when called (so a test
+may replace one); it records the order its stages ran in and can be told to fail in a
+given stage.
 """
 
 from __future__ import annotations
@@ -107,7 +109,7 @@ def make_fake_task(
             {"input": x, "label": "pos", "probabilities": {"pos": 0.9, "neg": 0.1}} for x in inputs
         ]
 
-    return types.SimpleNamespace(
+    module = types.SimpleNamespace(
         Config=FakeConfig,
         CONFIG_PATH=config_path,
         ingest=ingest,
@@ -119,6 +121,23 @@ def make_fake_task(
         calls=calls,
         SOURCES=["toy"],
     )
+    return module
+
+
+def fake_spec(module, name: str = FAKE) -> tasks.TaskSpec:
+    """A spec over ``module``'s functions, looked up at each call."""
+
+    def late(attr):
+        return lambda *args: getattr(module, attr)(*args)
+
+    return tasks.TaskSpec(
+        name=name, summary="A fake task.", config=module.Config, home=__name__,
+        metrics={"mae": False, "rmse": False}, profiles_path=module.CONFIG_PATH,
+        stages={s: late(s) for s in ("ingest", "featurize", "train", "evaluate")},
+        register=late("register"), predict=late("predict"), sources=("toy",),
+        package=late("package") if hasattr(module, "package") else None,
+        score_model=late("score_model") if hasattr(module, "score_model") else None)
+
 
 
 @pytest.fixture(scope="session")
@@ -153,7 +172,7 @@ def register_fake(fake_config_path, monkeypatch):
 
     def _register(fail_at: str | None = None, user_error: bool = False):
         module = make_fake_task(fake_config_path, fail_at=fail_at, user_error=user_error)
-        monkeypatch.setitem(tasks.TASKS, FAKE, tasks.TaskInfo(FAKE, module, "A fake task."))
+        monkeypatch.setitem(tasks._EXTRA, FAKE, fake_spec(module))
         return module
 
     return _register
@@ -221,10 +240,10 @@ def run_keeping_model(tmp_path, monkeypatch):
     from pipelines.core.runner import run_task
 
     def _run(task, profile="smoke"):
-        module, kept = importlib.import_module(f"pipelines.{task}"), {}
+        module, kept = importlib.import_module(f"pipelines.{task}.train"), {}
         train = module.train
 
-        def keep_train(cfg, features):  # the runner calls the task's stages by attribute
+        def keep_train(cfg, features):  # the spec resolves `.train:train` at each run
             kept["trained"], kept["features"] = train(cfg, features), features
             return kept["trained"]
 

@@ -235,9 +235,6 @@ def test_retrain_rejects_bad_arguments_before_training(monkeypatch, tmp_path):
 
 def test_retrain_needs_a_registered_version(register_fake, mlflow_store, monkeypatch,
                                             tmp_path):
-    from pipelines.compare import PRIMARY
-
-    monkeypatch.setitem(PRIMARY, "fake", ("mae", False))
     monkeypatch.setenv("RNNKIT_LOCK_DIR", str(tmp_path))
     register_fake()  # its register hook logs no model
     result = invoke("retrain", "fake", "--profile", "smoke")

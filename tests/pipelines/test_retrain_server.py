@@ -20,7 +20,8 @@ import mlflow
 import pytest
 from typer.testing import CliRunner
 
-import pipelines.forecast
+import pipelines.forecast.rescore
+import pipelines.forecast.train
 from pipelines import schedule
 from pipelines.cli import app
 from pipelines.core import lock, tracking
@@ -167,7 +168,7 @@ def test_failing_training_leaves_the_champion(server, first, tmp_path, monkeypat
     def broken_train(cfg, features):
         raise RuntimeError("GPU fell off the bus")
 
-    monkeypatch.setattr(pipelines.forecast, "train", broken_train)
+    monkeypatch.setattr(pipelines.forecast.train, "train", broken_train)
     result, report = retrain(tmp_path)
     assert result.exit_code == 1
     assert "Stage 'train' of task 'forecast' failed" in result.stderr
@@ -234,7 +235,7 @@ def test_retrain_killed_after_registering_keeps_champion_and_version(server, fir
         os.kill(os.getpid(), signal.SIGTERM)
         raise AssertionError("SIGTERM did not stop the retrain")
 
-    monkeypatch.setattr(pipelines.forecast, "score_model", killed)
+    monkeypatch.setattr(pipelines.forecast.rescore, "score_model", killed)
     result, report = retrain(tmp_path, *WORSE)
     assert result.exit_code == 128 + signal.SIGTERM
     assert report is None

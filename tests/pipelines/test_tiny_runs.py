@@ -92,6 +92,11 @@ SERVED = {"forecast": served_forecast, "sentiment": served_texts,
           "translate": served_texts, "speech": served_speech}
 
 
+def test_every_task_has_tiny_data():
+    """A new task joins this check (both backends) by adding its tiny data here."""
+    assert set(tasks.task_names()) <= set(TINY), sorted(set(tasks.task_names()) - set(TINY))
+
+
 @pytest.mark.parametrize("task", sorted(TINY))
 def test_tiny_run_logs_a_pyfunc_that_reloads_to_identical_outputs(task, tmp_path,
                                                                    task_store, monkeypatch):

@@ -179,9 +179,9 @@ def test_every_profile_of_every_task_loads(task):
     assert {"smoke", "default", "full"} <= set(text["profiles"])
     for profile in text["profiles"]:
         cfg = t.load_config(profile, [])
-        assert isinstance(cfg, t.config_cls) and to_dict(cfg)["train"]["epochs"] >= 1
+        assert isinstance(cfg, t.config_class) and to_dict(cfg)["train"]["epochs"] >= 1
     if not text["profiles"]["default"]:  # an empty default profile: the models' defaults
-        assert t.load_config("default", []) == t.config_cls()
+        assert t.load_config("default", []) == t.config_class()
 
 
 @pytest.mark.parametrize("task", TASKS)

@@ -27,7 +27,7 @@ SLOW_RUN = textwrap.dedent("""
         time.sleep(120)
 
     module.train = train
-    tasks.register_task("fake", module, "A slow fake task.")
+    tasks.register(conftest.fake_spec(module))
     from pipelines.cli import app
     app(["run", "fake"])
 """)

@@ -1,17 +1,28 @@
-"""The task registry: unknown names, not-yet-written tasks, module-like task objects."""
+"""Tasks are found from their packages' TaskSpecs: names, lookups, references, errors."""
 
 from __future__ import annotations
-
-import types
 
 import pytest
 
 from pipelines.core import tasks
-from pipelines.core.errors import NotAvailableError, UnknownTaskError
+from pipelines.core.errors import UnknownTaskError
 
 
-def test_planned_tasks_are_registered():
+def test_the_four_tasks_are_found_from_their_packages():
     assert {"forecast", "speech", "sentiment", "translate"} <= set(tasks.task_names())
+    spec = tasks.get_task("translate")
+    assert (spec.primary_metric, spec.higher_is_better) == ("bleu", True)
+    assert tasks.get_task("forecast").higher("mae") is False
+    assert spec.config_path.name == "config.yaml" and spec.config_path.parent.name == "translate"
+
+
+def test_stages_and_hooks_are_imported_when_first_used():
+    spec = tasks.get_task("sentiment")
+    from pipelines.sentiment.ingest import ingest
+
+    assert spec.stage("ingest") is ingest
+    assert spec.hook("score_model").__module__ == "pipelines.sentiment.rescore"
+    assert spec.hook("register") is None and spec.hook("nothing") is None
 
 
 def test_unknown_task_suggests_a_close_name():
@@ -20,20 +31,24 @@ def test_unknown_task_suggests_a_close_name():
     assert "'sentimnt'" in str(info.value) and "Did you mean 'sentiment'" in str(info.value)
 
 
-def test_task_without_package_is_not_yet_available(monkeypatch):
-    monkeypatch.setitem(tasks.TASKS, "later", tasks.TaskInfo("later", "pipelines.later", ""))
-    assert not tasks.is_available("later")
-    with pytest.raises(NotAvailableError) as info:
-        tasks.get_task("later")
-    assert "not yet available" in str(info.value) and "pipelines/later/" in str(info.value)
-    assert info.value.exit_code == 2
+def test_a_spec_checks_its_metrics_and_stages():
+    common = {"name": "x", "summary": "", "config": object, "home": "pipelines"}
+    with pytest.raises(TypeError, match="declares no metrics"):
+        tasks.TaskSpec(metrics={}, **common)
+    with pytest.raises(TypeError, match="primary metric 'bleu'"):
+        tasks.TaskSpec(metrics={"mae": False}, primary="bleu", **common)
+    with pytest.raises(TypeError, match="unknown stages \\['trian'\\]"):
+        tasks.TaskSpec(metrics={"mae": False}, stages={"trian": print}, **common)
+    broken = tasks.TaskSpec(metrics={"mae": False}, **common)
+    with pytest.raises(TypeError, match="cannot import '.ingest:ingest'"):
+        broken.stage("ingest")
 
 
-def test_task_module_missing_a_stage_is_reported(monkeypatch):
-    broken = types.SimpleNamespace(Config=object, ingest=lambda cfg: None)
-    monkeypatch.setitem(tasks.TASKS, "broken", tasks.TaskInfo("broken", broken, ""))
-    with pytest.raises(TypeError, match="featurize, train, evaluate"):
-        tasks.get_task("broken")
+def test_an_out_of_tree_package_that_fails_to_import_is_reported(monkeypatch):
+    monkeypatch.setenv("RNNKIT_TASKS", "no_such_task_package")
+    with pytest.raises(ModuleNotFoundError):
+        tasks.get_task("no_such_task_package")
+    assert "forecast" in tasks.task_names()  # the others still load
 
 
 def test_fake_task_loads_config_with_profile(register_fake):

@@ -8,9 +8,10 @@ import pytest
 
 from forecast_fixtures import config, daily_raw
 from pipelines.core.errors import RnnkitUserError
-from pipelines.forecast import featurize, score_model
 from pipelines.forecast.baselines import naive
+from pipelines.forecast.featurize import featurize
 from pipelines.forecast.metrics import point_metrics
+from pipelines.forecast.rescore import score_model
 
 
 class LastValue:

@@ -5,7 +5,7 @@ import pytest
 
 from pipelines.core.errors import RnnkitUserError
 from pipelines.core.runner import run_task
-from pipelines.sentiment import score_model
+from pipelines.sentiment.rescore import score_model
 
 
 def test_registered_model_scores_what_evaluate_measured(write_csv, labelled_rows,

@@ -12,8 +12,11 @@ import pytest
 
 from pipelines.core.runner import run_task
 from pipelines.core.serving import task_model
-from pipelines.speech import evaluate, featurize, ingest, train
+from pipelines.speech.evaluate import evaluate
+from pipelines.speech.featurize import featurize
+from pipelines.speech.ingest import ingest
 from pipelines.speech.serving import SpeechModel
+from pipelines.speech.train import train
 
 FSDD = Path(os.environ.get("RNNKIT_DATA_HOME", "data/raw")) / (
     "free_spoken_digit/fsdd_recordings.tar.gz")

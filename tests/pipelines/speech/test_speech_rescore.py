@@ -4,7 +4,7 @@ import mlflow
 import pytest
 
 from pipelines.core.runner import run_task
-from pipelines.speech import score_model
+from pipelines.speech.rescore import score_model
 
 
 def test_registered_model_scores_what_evaluate_measured(wav_folder, speech_store):

@@ -5,8 +5,10 @@ import types
 import pytest
 
 from pipelines.core.errors import RnnkitUserError
-from pipelines.translate import featurize, ingest, score_model
 from pipelines.translate.evaluate import scores
+from pipelines.translate.featurize import featurize
+from pipelines.translate.ingest import ingest
+from pipelines.translate.rescore import score_model
 
 
 class LookupPyfunc:
