@@ -35,6 +35,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
 from pipelines.core.errors import ConfigError
+from rnnkit.names import RECURRENT_NAMES
 
 T = TypeVar("T", bound="ConfigModel")
 PROFILES_KEY = "profiles"
@@ -120,6 +121,34 @@ Dropout = Annotated[float, Field(ge=0, lt=1)]
 Fraction = Annotated[float, Field(gt=0, lt=1)]
 PositiveInt = Annotated[int, Field(ge=1)]
 NonNegativeInt = Annotated[int, Field(ge=0)]
+Cell = Literal[RECURRENT_NAMES]  # type: ignore[valid-type]  # a registry name
+
+
+class RecurrentModelConfig(ConfigModel):
+    """What every task's ``model`` section starts with: a registry cell and its own
+    arguments, e.g. ``model.cell=skip_delay 'model.cell_args.delays=[1,4]'``,
+    ``model.cell=leaky model.cell_args.alpha=0.5`` or ``model.cell=stacked
+    model.cell_args.inner_cell=lstm model.cell_args.num_layers=3``.
+
+    ``cell_args`` are checked against the cell when the config is built: an unknown
+    argument is an error listing the ones the cell accepts, a value the layer refuses
+    is an error with the layer's message (the layer is built once, without weights;
+    Keras is imported only when arguments are given).
+    """
+
+    cell: Cell = "gru"
+    cell_args: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _cell_args_fit_the_cell(self):
+        if self.cell_args:
+            from rnnkit.models.registry import check_cell_arguments
+
+            try:
+                check_cell_arguments(self.cell, dict(self.cell_args))
+            except ValueError as exc:
+                raise broken_rule(str(exc).rstrip("."), "cell_args", "cell") from None
+        return self
 
 
 def check_choice(value: str, choices: Sequence[str]) -> str:
@@ -224,9 +253,14 @@ def apply_override(
     source = f"override '{item}'"
     parts = key.split(".")
     cls, target, prefix = config_cls, data, ""
-    for part in parts[:-1]:
+    for depth, part in enumerate(parts[:-1]):
         info = _field(cls, part, prefix, text, source)
         sub = _section_of(info.annotation)
+        if sub is None and _is_mapping(info.annotation):
+            # a free-form mapping (model.cell_args): the rest of the key names entries
+            _set_entry(target, origin, part, parts[depth + 1:], _read_value(text), prefix,
+                       source)
+            return
         if sub is None:
             raise ConfigError(
                 f"Config key '{prefix}{part}' is not a section (it expects "
@@ -236,10 +270,7 @@ def apply_override(
         cls, prefix = sub, f"{prefix}{part}."
     name = parts[-1]
     info = _field(cls, name, prefix, text, source)
-    try:
-        value = yaml.safe_load(text) if text.strip() else ""
-    except yaml.YAMLError:
-        value = text  # let validation decide; a str field takes the raw text
+    value = _read_value(text)
     sub = _section_of(info.annotation)
     if sub is not None and isinstance(value, Mapping):
         _merge(sub, _subdict(target, name), origin, value, prefix=f"{prefix}{name}.",
@@ -249,6 +280,30 @@ def apply_override(
             and _accepts(info.annotation, text):
         value = text  # e.g. data.target=2024: a str field keeps the text as typed
     _set(target, origin, name, value, prefix, source)
+
+
+def _read_value(text: str) -> Any:
+    try:
+        return yaml.safe_load(text) if text.strip() else ""
+    except yaml.YAMLError:
+        return text  # let validation decide; a str field takes the raw text
+
+
+def _is_mapping(annotation: Any) -> bool:
+    return get_origin(annotation) in (dict, Mapping) or annotation is dict
+
+
+def _set_entry(target: dict[str, Any], origin: dict[str, str], name: str, keys: list[str],
+               value: Any, prefix: str, source: str) -> None:
+    """``target[name][k1][k2]... = value`` inside a free-form mapping field."""
+    entry = target.get(name)
+    entry = dict(entry) if isinstance(entry, Mapping) else {}
+    inner = entry
+    for key in keys[:-1]:
+        inner[key] = dict(inner[key]) if isinstance(inner.get(key), Mapping) else {}
+        inner = inner[key]
+    inner[keys[-1]] = value
+    _set(target, origin, name, entry, prefix, source)
 
 
 def flatten(cfg: Any, prefix: str = "") -> dict[str, Scalar]:

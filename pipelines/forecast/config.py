@@ -14,17 +14,15 @@ from pipelines.core.config import (
     LearningRate,
     NonNegativeInt,
     PositiveInt,
+    RecurrentModelConfig,
     Seed,
     broken_rule,
     check_choice,
     invalid,
 )
-from rnnkit.names import RECURRENT_NAMES
 
 #: `data.source` values (`pipelines.forecast.ingest.SOURCES` lists the same).
 SOURCES = ("seattle-weather", "msft", "beijing", "sp500", "jena", "csv:PATH")
-CellName = Literal[RECURRENT_NAMES]  # type: ignore[valid-type]
-LayerCellName = Literal[tuple(n for n in RECURRENT_NAMES if n != "stacked")]  # type: ignore
 
 
 class DataConfig(ConfigModel):
@@ -112,24 +110,21 @@ class FeaturizeConfig(ConfigModel):
         return self
 
 
-class ModelConfig(ConfigModel):
+class ModelConfig(RecurrentModelConfig):
     """The forecaster: a registry recurrent layer and a dense (or deep) head.
 
     Args:
         cell: `rnnkit.models.build_recurrent` name (`gru lstm simple elman leaky
             skip_delay multiscale dt dts stacked`).
+        cell_args: The cell's own arguments (`alpha`, `delays`, `periods`, `inner_cell`
+            and `num_layers` of `stacked` ...), checked against the cell.
         units: Hidden units of the recurrent layer.
-        num_layers: Layers, for `cell=stacked`.
-        stacked_cell: The cell of every layer of a `stacked` model.
         bidirectional: Wrap the recurrent layer in `Bidirectional`.
         deep_output: Hidden widths of a `DeepOutput` head; empty = one Dense layer.
         dropout: Dropout on the recurrent layer's output.
     """
 
-    cell: CellName = "gru"
     units: PositiveInt = 64
-    num_layers: PositiveInt = 2
-    stacked_cell: LayerCellName = "gru"
     bidirectional: bool = False
     deep_output: list[PositiveInt] = Field(default_factory=list)
     dropout: Dropout = 0.0

@@ -13,14 +13,11 @@ from rnnkit.models import build_forecaster
 
 def build_model(cfg: ForecastConfig, lookback: int, num_features: int, horizon: int):
     m = cfg.model
-    kwargs = {}
-    if m.cell == "stacked":
-        kwargs = {"num_layers": m.num_layers, "inner_cell": m.stacked_cell}
     model = build_forecaster(
         lookback, num_features, horizon,
         cell=m.cell, units=m.units,
         bidirectional=m.bidirectional, deep_output=tuple(m.deep_output), dropout=m.dropout,
-        **kwargs,
+        **m.cell_args,
     )
     model.compile(optimizer=adam(cfg.train), loss=cfg.train.loss, metrics=["mae", "mse"])
     return model

@@ -14,15 +14,14 @@ from pipelines.core.config import (
     LearningRate,
     NonNegativeInt,
     PositiveInt,
+    RecurrentModelConfig,
     Seed,
     check_choice,
     invalid,
 )
-from rnnkit.names import RECURRENT_NAMES
 
 #: `data.source` values (`pipelines.sentiment.ingest.SOURCES` lists the same).
 SOURCES = ("imdb", "csv:PATH")
-CellName = Literal[RECURRENT_NAMES]  # type: ignore[valid-type]
 ColumnName = Annotated[str, Field(min_length=1)]
 
 
@@ -91,11 +90,13 @@ class FeaturizeConfig(ConfigModel):
     pad_multiple: PositiveInt = 16
 
 
-class ModelConfig(ConfigModel):
+class ModelConfig(RecurrentModelConfig):
     """The classifier: embedding, a registry recurrent layer, pooling, softmax.
 
     Args:
         cell: `rnnkit.models.build_recurrent` name (`gru lstm simple elman leaky ...`).
+        cell_args: The cell's own arguments (`alpha`, `delays`, `periods`, `inner_cell`
+            and `num_layers` of `stacked` ...), checked against the cell.
         units: Hidden units of the recurrent layer (per direction).
         bidirectional: Read the text both ways.
         pooling: `last` state, or `attention`, `mean`, `max`, `mean_max` (mean and max
@@ -106,7 +107,6 @@ class ModelConfig(ConfigModel):
             (spatial dropout, training only).
     """
 
-    cell: CellName = "gru"
     units: PositiveInt = 64
     bidirectional: bool = True
     pooling: Literal["last", "attention", "mean", "max", "mean_max"] = "mean"

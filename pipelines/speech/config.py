@@ -14,16 +14,15 @@ from pipelines.core.config import (
     LearningRate,
     NonNegativeInt,
     PositiveInt,
+    RecurrentModelConfig,
     Seed,
     broken_rule,
     check_choice,
     invalid,
 )
-from rnnkit.names import RECURRENT_NAMES
 
 #: `data.source` values (`pipelines.speech.ingest.SOURCES` lists the same).
 SOURCES = ("fsdd", "folder:PATH", "tfds:speech_commands")
-CellName = Literal[RECURRENT_NAMES]  # type: ignore[valid-type]
 PositiveFloat = Annotated[float, Field(gt=0)]
 
 
@@ -148,18 +147,19 @@ class FeaturizeConfig(ConfigModel):
         return self
 
 
-class ModelConfig(ConfigModel):
+class ModelConfig(RecurrentModelConfig):
     """The classifier: a registry recurrent layer over frames, pooling, softmax.
 
     Args:
         cell: `rnnkit.models.build_recurrent` name (`gru lstm simple elman leaky ...`).
+        cell_args: The cell's own arguments (`alpha`, `delays`, `periods`, `inner_cell`
+            and `num_layers` of `stacked` ...), checked against the cell.
         units: Hidden units (per direction).
         bidirectional: Wrap the recurrent layer in `Bidirectional`.
         pooling: `last` (final state), `attention` or `mean` over the frames.
         dropout: Dropout before the softmax.
     """
 
-    cell: CellName = "gru"
     units: PositiveInt = 64
     bidirectional: bool = True
     pooling: Literal["last", "attention", "mean"] = "last"

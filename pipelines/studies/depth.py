@@ -68,7 +68,8 @@ class Variant(LayerEntry):
 def _variants() -> list[Variant]:
     return [
         Variant(label="plain RNN", cell="elman"),
-        Variant(label="stacked ×2", cell="stacked", kwargs={"cell": "elman", "num_layers": 2}),
+        Variant(label="stacked ×2", cell="stacked",
+                kwargs={"inner_cell": "elman", "num_layers": 2}),
         Variant(label="DT", cell="dt"),
         Variant(label="DT(S)", cell="dts"),
         Variant(label="DO", cell="elman", deep_output=True),

@@ -3,7 +3,7 @@ allowed range (`config.yaml` holds only profile overlays; see `pipelines.core.co
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import Field, field_validator, model_validator
 
@@ -13,17 +13,16 @@ from pipelines.core.config import (
     LearningRate,
     NonNegativeInt,
     PositiveInt,
+    RecurrentModelConfig,
     Seed,
     broken_rule,
     check_choice,
 )
-from rnnkit.names import RECURRENT_NAMES
 
 #: `data.source` values (`pipelines.translate.ingest.SOURCES` lists the same).
 SOURCES = ("anki_spa_eng", "anki_fra_eng", "file:PATH")
 #: The column languages of the packaged pair files (`ingest.PAIR_SOURCES` has the same).
 PAIR_LANGUAGES = {"anki_spa_eng": ("en", "es"), "anki_fra_eng": ("en", "fr")}
-CellName = Literal[RECURRENT_NAMES]  # type: ignore[valid-type]
 VocabSize = Annotated[int, Field(ge=5)]  # the 4 special tokens and at least one word
 SplitFraction = Annotated[float, Field(gt=0, lt=0.5)]
 
@@ -98,11 +97,13 @@ class FeaturizeConfig(ConfigModel):
     pad_multiple: PositiveInt = 4
 
 
-class ModelConfig(ConfigModel):
+class ModelConfig(RecurrentModelConfig):
     """The encoder-decoder (`rnnkit.models.build_seq2seq`).
 
     Args:
         cell: `rnnkit.models.build_recurrent` name of encoder and decoder.
+        cell_args: The cell's own arguments (`alpha`, `delays`, `periods`, `inner_cell`
+            and `num_layers` of `stacked` ...), checked against the cell.
         encoder_units: Units per direction of the bidirectional encoder.
         decoder_units: Units of the decoder.
         attention_units: Hidden size of the Bahdanau scoring MLP.
@@ -114,7 +115,6 @@ class ModelConfig(ConfigModel):
             unigram loss (issue 11).
     """
 
-    cell: CellName = "gru"
     encoder_units: PositiveInt = 128
     decoder_units: PositiveInt = 256
     attention_units: PositiveInt = 128

@@ -17,7 +17,7 @@ def build_model(cfg: TranslateConfig, source_vocab: int, target_vocab: int,
         source_vocab, target_vocab, embedding_dim=m.embedding_dim, cell=m.cell,
         encoder_units=m.encoder_units, decoder_units=m.decoder_units,
         attention_units=m.attention_units, output_units=m.output_units,
-        dropout=m.dropout, name="translator")
+        dropout=m.dropout, cell_kwargs=dict(m.cell_args), name="translator")
     # no clipnorm: with it (and a tanh before the output) the model sat at the unigram loss
     model.compile(optimizer=adam(t, steps_per_epoch))  # loss: masked_sparse_crossentropy
     return model

@@ -91,3 +91,43 @@ def build_recurrent(
     if bidirectional:
         return keras.layers.Bidirectional(layer, merge_mode=merge_mode)
     return layer
+
+
+# Arguments a layer takes from the registry call itself, never from `cell_args`.
+_RESERVED = {"units", "return_sequences", "return_state", "go_backwards", "stateful",
+             "unroll", "zero_output_for_mask", "name", "dtype", "trainable", "kwargs",
+             "self", "cell", "merge_mode", "bidirectional"}
+
+
+def cell_arguments(name):
+    """The keyword arguments `build_recurrent(name, units, **arguments)` accepts beside
+    the sequence flags (a `stacked` cell: its own and those of its `inner_cell`)."""
+    import inspect
+
+    if name not in _FACTORIES:
+        raise ValueError(f"Unknown recurrent layer name. Valid names: "
+                         f"{', '.join(RECURRENT_NAMES)}. Received: name={name!r}")
+    factory = _FACTORIES[name]
+    target = {"dts": DeepTransitionRNN}.get(name, factory)
+    names = [p for p in inspect.signature(target).parameters if p not in _RESERVED]
+    if name == "dts":
+        names = [n for n in names if n != "shortcut"]
+    return names
+
+
+def check_cell_arguments(name, arguments, units=4):
+    """Raise `ValueError` naming the problem when `arguments` do not fit cell `name`:
+    an unknown argument (the message lists the accepted ones), or a value the layer
+    refuses (the layer's own message). Builds the layer once, without weights."""
+    accepted = cell_arguments(name)
+    if name == "stacked":
+        inner = arguments.get("inner_cell", "gru")
+        accepted = accepted + [a for a in cell_arguments(inner) if a not in accepted]
+    unknown = [k for k in arguments if k not in accepted]
+    if unknown:
+        raise ValueError(f"Cell {name!r} takes no argument {', '.join(map(repr, unknown))}; "
+                         f"it accepts: {', '.join(accepted)}.")
+    try:
+        build_recurrent(name, units, **arguments)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"Cell {name!r} refuses these arguments: {exc}") from None

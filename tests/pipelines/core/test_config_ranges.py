@@ -44,8 +44,8 @@ BAD = [
     ("forecast", "featurize.frequency=fortnightly", ["'fortnightly'", "a pandas frequency"]),
     ("forecast", "model.cell=nonsense", ["'nonsense'", CELLS]),
     ("forecast", "model.cell=lstn", ["'lstn'", "Did you mean 'lstm'?"]),
-    ("forecast", "model.stacked_cell=stacked", ["'stacked'", CELLS]),
-    ("forecast", "model.num_layers=0", ["received 0", INT_1]),
+    ("forecast", "model.cell_args.alfa=0.5", ["Cell 'gru' takes no argument 'alfa'",
+                                              "it accepts: activation, recurrent_activation"]),
     ("forecast", "model.deep_output=[16, 0]", ["item model.deep_output[1] is not " + INT_1]),
     ("forecast", "data.source=nonsense", ["'nonsense'", "one of seattle-weather, msft, "
                                           "beijing, sp500, jena, csv:PATH"]),
@@ -148,7 +148,7 @@ def test_bad_values_are_refused_when_the_config_is_built(task, override, parts):
 @pytest.mark.parametrize("good", [
     "train.learning_rate=1e-3", "train.seed=0", "train.patience=0", "featurize.lookback=null",
     "featurize.fill_limit=0", "featurize.frequency=1h", "model.cell=stacked",
-    "model.stacked_cell=leaky", "model.dropout=0", "data.source=csv:/tmp/prices.csv",
+    "model.cell_args.dropout=0.1", "model.dropout=0", "data.source=csv:/tmp/prices.csv",
     "data.target=2024", "data.series_column=null", "data.features=[a, b]",
 ])
 def test_values_in_range_are_accepted(good):
@@ -247,3 +247,41 @@ def _repo_root():
     import pipelines
 
     return Path(pipelines.__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize(("task", "overrides", "expected"), [
+    ("forecast", ["model.cell=skip_delay", "model.cell_args.delays=[1, 4]"], {"delays": [1, 4]}),
+    ("sentiment", ["model.cell=leaky", "model.cell_args.alpha=0.5"], {"alpha": 0.5}),
+    ("speech", ["model.cell=multiscale", "model.cell_args.periods=[1, 2]"], {"periods": [1, 2]}),
+    ("translate", ["model.cell=stacked", "model.cell_args.inner_cell=lstm",
+                   "model.cell_args.num_layers=3"], {"inner_cell": "lstm", "num_layers": 3}),
+])
+def test_cell_arguments_from_the_command_line(task, overrides, expected):
+    from pipelines.core.config import flatten
+
+    cfg = tasks.get_task(task).load_config("smoke", overrides)
+    assert cfg.model.cell_args == expected
+    params = flatten(cfg)  # logged as MLflow params, one per argument
+    assert all(f"model.cell_args.{k}" in params for k in expected)
+
+
+@pytest.mark.parametrize(("overrides", "parts"), [
+    (["model.cell=leaky", "model.cell_args.alfa=0.5"],
+     ["Cell 'leaky' takes no argument 'alfa'", "it accepts: alpha, tau_range, learn_alpha"]),
+    (["model.cell=leaky", "model.cell_args.alpha=5"],
+     ["Cell 'leaky' refuses these arguments", "alpha=5"]),
+    (["model.cell=stacked", "model.cell_args.inner_cell=stacked"],
+     ["inner cell of a stack cannot be 'stacked'"]),
+])
+def test_bad_cell_arguments_are_config_errors_before_any_run(overrides, parts, task_store):
+    from typer.testing import CliRunner
+
+    from pipelines.cli import app
+
+    client = task_store("forecast")
+    result = CliRunner().invoke(app, ["run", "forecast", "--profile", "smoke", *overrides])
+    assert result.exit_code == 1
+    for part in parts:
+        assert part in result.stderr, result.stderr
+    experiment = client.get_experiment_by_name("rnnkit-forecast")
+    assert client.search_runs([experiment.experiment_id]) == []  # no run was started
