@@ -124,6 +124,19 @@ NonNegativeInt = Annotated[int, Field(ge=0)]
 Cell = Literal[RECURRENT_NAMES]  # type: ignore[valid-type]  # a registry name
 
 
+def task_config(name: str, module: str, **sections: type[ConfigModel]) -> type[ConfigModel]:
+    """A task's config model: one section per stage (``data featurize model train
+    evaluate``), each defaulting to its own defaults. ``module`` is the task config's
+    ``__name__``."""
+    from pydantic import create_model
+
+    fields = {key: (cls, Field(default_factory=cls)) for key, cls in sections.items()}
+    model = create_model(name, __base__=ConfigModel, __module__=module, **fields)
+    task = name.removesuffix("Config").lower()
+    model.__doc__ = f"The {task} task's config: one section per stage."
+    return model
+
+
 class RecurrentModelConfig(ConfigModel):
     """What every task's ``model`` section starts with: a registry cell and its own
     arguments, e.g. ``model.cell=skip_delay 'model.cell_args.delays=[1,4]'``,

@@ -19,6 +19,7 @@ from pipelines.core.config import (
     broken_rule,
     check_choice,
     invalid,
+    task_config,
 )
 
 #: `data.source` values (`pipelines.forecast.ingest.SOURCES` lists the same).
@@ -175,11 +176,6 @@ class EvaluateConfig(ConfigModel):
     plot_series: PositiveInt = 200
 
 
-class ForecastConfig(ConfigModel):
-    """The forecasting task's config: one section per stage."""
-
-    data: DataConfig = Field(default_factory=DataConfig)
-    featurize: FeaturizeConfig = Field(default_factory=FeaturizeConfig)
-    model: ModelConfig = Field(default_factory=ModelConfig)
-    train: TrainConfig = Field(default_factory=TrainConfig)
-    evaluate: EvaluateConfig = Field(default_factory=EvaluateConfig)
+ForecastConfig = task_config(
+    "ForecastConfig", __name__, data=DataConfig, featurize=FeaturizeConfig, model=ModelConfig,
+    train=TrainConfig, evaluate=EvaluateConfig)

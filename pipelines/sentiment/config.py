@@ -18,6 +18,7 @@ from pipelines.core.config import (
     Seed,
     check_choice,
     invalid,
+    task_config,
 )
 
 #: `data.source` values (`pipelines.sentiment.ingest.SOURCES` lists the same).
@@ -148,11 +149,6 @@ class EvaluateConfig(ConfigModel):
     tfidf_c: Annotated[float, Field(gt=0)] = 4.0
 
 
-class SentimentConfig(ConfigModel):
-    """The sentiment task's config: one section per stage."""
-
-    data: DataConfig = Field(default_factory=DataConfig)
-    featurize: FeaturizeConfig = Field(default_factory=FeaturizeConfig)
-    model: ModelConfig = Field(default_factory=ModelConfig)
-    train: TrainConfig = Field(default_factory=TrainConfig)
-    evaluate: EvaluateConfig = Field(default_factory=EvaluateConfig)
+SentimentConfig = task_config(
+    "SentimentConfig", __name__, data=DataConfig, featurize=FeaturizeConfig, model=ModelConfig,
+    train=TrainConfig, evaluate=EvaluateConfig)

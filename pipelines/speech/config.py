@@ -19,6 +19,7 @@ from pipelines.core.config import (
     broken_rule,
     check_choice,
     invalid,
+    task_config,
 )
 
 #: `data.source` values (`pipelines.speech.ingest.SOURCES` lists the same).
@@ -192,11 +193,6 @@ class EvaluateConfig(ConfigModel):
     linear_baseline: bool = True
 
 
-class SpeechConfig(ConfigModel):
-    """The speech task's config: one section per stage."""
-
-    data: DataConfig = Field(default_factory=DataConfig)
-    featurize: FeaturizeConfig = Field(default_factory=FeaturizeConfig)
-    model: ModelConfig = Field(default_factory=ModelConfig)
-    train: TrainConfig = Field(default_factory=TrainConfig)
-    evaluate: EvaluateConfig = Field(default_factory=EvaluateConfig)
+SpeechConfig = task_config(
+    "SpeechConfig", __name__, data=DataConfig, featurize=FeaturizeConfig, model=ModelConfig,
+    train=TrainConfig, evaluate=EvaluateConfig)

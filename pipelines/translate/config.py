@@ -17,6 +17,7 @@ from pipelines.core.config import (
     Seed,
     broken_rule,
     check_choice,
+    task_config,
 )
 
 #: `data.source` values (`pipelines.translate.ingest.SOURCES` lists the same).
@@ -164,11 +165,6 @@ class EvaluateConfig(ConfigModel):
     max_test: PositiveInt | None = None
 
 
-class TranslateConfig(ConfigModel):
-    """The translate task's config: one section per stage."""
-
-    data: DataConfig = Field(default_factory=DataConfig)
-    featurize: FeaturizeConfig = Field(default_factory=FeaturizeConfig)
-    model: ModelConfig = Field(default_factory=ModelConfig)
-    train: TrainConfig = Field(default_factory=TrainConfig)
-    evaluate: EvaluateConfig = Field(default_factory=EvaluateConfig)
+TranslateConfig = task_config(
+    "TranslateConfig", __name__, data=DataConfig, featurize=FeaturizeConfig, model=ModelConfig,
+    train=TrainConfig, evaluate=EvaluateConfig)
