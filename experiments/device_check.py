@@ -6,7 +6,7 @@ the translate `full` profile, each timed, written as one markdown page.
 
 `experiments/gpu_check.sh DATA_DIR` runs it on a GPU under `KERAS_BACKEND=jax`. Each
 step is a separate process (`rnnkit run ... --report`), so a failing step is recorded
-and the others still run. Seconds per epoch come from the `epoch_seconds` metric every
+and the others still run. Seconds per epoch come from the `time/epoch_s` metric every
 run logs to MLflow: the first epoch (compilation included) apart from the median of the
 later ones. `--json` keeps the figures; a CPU run of the same steps, saved that way and
 passed as `--cpu-reference`, fills the CPU columns and the speed-up
@@ -65,7 +65,7 @@ def epoch_seconds(run_id: str | None) -> dict:
         return {}
     import mlflow
 
-    history = mlflow.MlflowClient().get_metric_history(run_id, "epoch_seconds")
+    history = mlflow.MlflowClient().get_metric_history(run_id, "time/epoch_s")
     seconds = [m.value for m in sorted(history, key=lambda m: m.step)]
     if not seconds:
         return {}
@@ -108,7 +108,7 @@ def render(results: list[dict], header: dict, cpu: dict[str, dict]) -> str:
              f"`{header['commit']}` by `{header['command']}`; load average at the end "
              f"{header.get('load_average')} (1/5/15 min; other work on the machine slows it).",
              "- Wall time per step includes start-up, data loading and evaluation; epoch "
-             "times come from the `epoch_seconds` metric (first = with compilation).",
+             "times come from the `time/epoch_s` metric (first = with compilation).",
              "- CPU columns: the same steps run on a 2-core CPU (`--cpu-reference`); speed-up "
              "= CPU seconds per later epoch / this device's.", "",
              "| step | exit | wall s | epochs | first epoch s | later epoch s | metrics "

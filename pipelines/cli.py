@@ -478,21 +478,24 @@ def serve(
 @app.command()
 def ui(
     port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1.")] = 5000,
+    workers: Annotated[int, typer.Option("--workers", help="Server workers.")] = 1,
+    debug: DebugOption = False,
 ) -> None:
     """Start the MLflow UI on 127.0.0.1 over the store the pipelines write to.
 
-    The store is $MLFLOW_TRACKING_URI, else ./mlflow.db. Filter runs by their tags
-    (task, cell, dataset, profile, git_commit), tick several and press Compare.
+    The store is $MLFLOW_TRACKING_URI, else ./mlflow.db. The address is printed once
+    the server answers, as a link to this project's runs in MLflow's model-training
+    view; Ctrl-C or SIGTERM stops the server and its workers. Runs are named
+    'task · cell units · dataset'; their description holds the model-vs-baselines
+    summary; tick several and press Compare to see their metrics and plots side by side.
     """
-    import subprocess
+    with _user_errors(debug):
+        from pipelines.core.ui import run_ui
 
-    from pipelines.core import tracking
-
-    uri = tracking.tracking_uri()
-    typer.echo(f"MLflow UI for {uri} at http://127.0.0.1:{port}", err=True)
-    command = [sys.executable, "-m", "mlflow", "ui", "--host", "127.0.0.1", "--port", str(port),
-               "--backend-store-uri", uri]
-    raise typer.Exit(subprocess.call(command))
+        if not 0 < port < 65536 or workers < 1:
+            raise RnnkitUserError(f"--port must be in 1..65535 and --workers at least 1. "
+                                  f"Received: port={port}, workers={workers}.")
+        raise typer.Exit(run_ui(port, workers, say=lambda line: typer.echo(line, err=True)))
 
 
 @app.command()

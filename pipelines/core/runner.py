@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.core import config as config_mod
-from pipelines.core import devices, promotion, tasks, tracking
+from pipelines.core import describe, devices, naming, promotion, tasks, tracking
 from pipelines.core.errors import ConfigError, RnnkitUserError, StageError
 from pipelines.core.report import report_dict, write_report
 from pipelines.core.types import STAGES, Report
@@ -104,7 +104,8 @@ def run_task(
     report_file = _check_report_path(report_path)
 
     try:
-        run = tracking.start_run(task_name, profile=profile)
+        name = tracking.unique_run_name(task_name, _run_name(task_name, cfg, profile))
+        run = tracking.start_run(task_name, run_name=name, profile=profile)
     except Exception as exc:  # unreachable server, unwritable store: the user's to fix
         raise RnnkitUserError(
             f"Could not start an MLflow run at {tracking.tracking_uri()} "
@@ -117,8 +118,9 @@ def run_task(
     durations: dict[str, float] = {}
     stage = "start"
     try:
-        tracking.set_tags(_tags(task_name, profile, cfg, placement))
-        tracking.log_params(cfg)
+        commit = tracking.git_commit()
+        tracking.set_tags(_tags(task_name, profile, cfg, placement, commit))
+        flat = tracking.log_params(cfg, skip_none=True)  # the Nones once resolved
         tracking.log_json(placement.as_dict(), "placement.json")
         tracking.log_text(config_mod.to_yaml(cfg), "config.yaml")
 
@@ -129,6 +131,8 @@ def run_task(
                     values[stage] = _run_stage(task, stage, cfg, values, durations, say)
             else:
                 values[stage] = _run_stage(task, stage, cfg, values, durations, say)
+            if stage == "ingest" and getattr(values[stage], "provenance", None) is not None:
+                tracking.log_dataset(values[stage].provenance)
         report = values["evaluate"]
         report.dataset = report.dataset or str(_attr(cfg, "data", "source") or "")
 
@@ -137,6 +141,10 @@ def run_task(
         if parameters is not None:
             report.extra_metrics.setdefault("model_parameters", parameters)
         _log_report(report)
+        tracking.log_resolved(flat, report.params)
+        metric, higher = task.primary_metric, task.higher_is_better
+        text = describe.summary(task_name, name, report, metric, higher, profile, commit)
+        tracking.describe_run(text)
         data = report_dict(task_name, run.run_id, profile, report, durations, placement)
 
         package, register = task.hook("package"), task.hook("register")
@@ -157,6 +165,11 @@ def run_task(
                 durations["register"] = time.perf_counter() - start
                 tracking.log_metrics({"duration_s/register": durations["register"]})
                 version = _registered(run, promote_first, say)
+                if version is not None:
+                    tracking.describe_version(run.registered_model, version, text,
+                                              describe.version_tags(
+                                                  task_name, cfg, report, metric, name,
+                                                  commit))
                 data = report_dict(task_name, run.run_id, profile, report, durations,
                                    placement)
         stage = "log"
@@ -267,20 +280,32 @@ def _run_stage(
 
 
 def _log_report(report: Report) -> None:
-    """Log the Report: test and baseline metrics, throughput, figures, tables, artifacts."""
-    metrics = {f"test_{k}": v for k, v in report.model_metrics.items()}
+    """Log the Report: test and baseline metrics (``pipelines.core.naming``), throughput,
+    figures (files and comparable images), tables, artifacts; the summary table also as
+    ``summary.md`` at the top, which the compare view lists."""
+    metrics = {naming.test_metric(k): v for k, v in report.model_metrics.items()}
     for name, values in report.baselines.items():
-        metrics.update({f"baseline_{name}_{k}": v for k, v in values.items()})
+        metrics.update({naming.baseline_metric(name, k): v for k, v in values.items()})
     metrics.update({f"throughput/{k}": v for k, v in report.throughput.items()})
     metrics.update(report.extra_metrics)
     tracking.log_metrics(metrics)
     tracking.set_tags({"dataset": report.dataset, **report.tags})
-    tracking.log_figures(report.figures)
+    tracking.log_figures(report.figures, images=True)
     tracking.log_tables(report.tables)
+    if "summary" in report.tables:
+        tracking.log_text(str(report.tables["summary"]), "summary.md")
     tracking.log_artifacts(report.artifacts)
 
 
-def _tags(task_name: str, profile: str, cfg: Any, placement) -> dict[str, Any]:
+def _run_name(task_name: str, cfg: Any, profile: str) -> str:
+    model = getattr(cfg, "model", None)
+    size = next((getattr(model, k) for k in ("units", "decoder_units") if hasattr(model, k)),
+                None)
+    return naming.run_name(task_name, getattr(model, "cell", None), size,
+                           _attr(cfg, "data", "source"), profile)
+
+
+def _tags(task_name: str, profile: str, cfg: Any, placement, commit=None) -> dict[str, Any]:
     return {
         "task": task_name,
         "profile": profile,
@@ -292,7 +317,7 @@ def _tags(task_name: str, profile: str, cfg: Any, placement) -> dict[str, Any]:
         "replicas": placement.replicas,
         "devices": ", ".join(placement.devices),
         "precision": placement.precision,
-        "git_commit": tracking.git_commit(),
+        "git_commit": commit,
     }
 
 

@@ -17,13 +17,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import mlflow
 
+from pipelines.core import naming
 from pipelines.core.config import flatten
 from pipelines.core.errors import RnnkitUserError
 
@@ -112,15 +113,126 @@ def start_run(task: str, run_name: str | None = None, profile: str = "default") 
                      profile=profile)
 
 
+def unique_run_name(task: str, base: str) -> str:
+    """``base``, or ``base #N`` when N-1 runs of the task's experiment already carry it."""
+    store = client()
+    experiment = store.get_experiment_by_name(experiment_name(task))
+    if experiment is None:
+        return base
+    quoted = base.replace("'", "\\'")
+    taken = store.search_runs([experiment.experiment_id], max_results=1000,
+                              filter_string=f"attributes.run_name LIKE '{quoted}%'")
+    names = {r.info.run_name for r in taken}
+    if base not in names:
+        return base
+    n = 2
+    while f"{base} #{n}" in names:
+        n += 1
+    return f"{base} #{n}"
+
+
 def end_run(status: RunStatus = "FINISHED") -> None:
     """End the active run with ``status`` (``FAILED`` when a stage raised)."""
     mlflow.end_run(status=status)
 
 
-def log_params(cfg: Any) -> None:
-    """Log the flattened config (``train.epochs`` ...) as run params."""
-    params = {key: _param_value(value) for key, value in flatten(cfg).items()}
+def log_params(cfg: Any, skip_none: bool = False) -> dict[str, Any]:
+    """Log the flattened config (``train.epochs`` ...) as run params; with
+    ``skip_none``, the keys whose value is None (resolved later: ``log_resolved``).
+    Returns the flattened config."""
+    flat = flatten(cfg)
+    params = {k: _param_value(v) for k, v in flat.items() if not (skip_none and v is None)}
     mlflow.log_params(params)
+    return flat
+
+
+def log_resolved(flat: Mapping[str, Any], resolved: Mapping[str, Any]) -> None:
+    """Log the params ``log_params(skip_none=True)`` left out: each as the value a stage
+    resolved it to (``featurize.lookback`` None -> 30), else as ``None``."""
+    missing = {k: resolved.get(k) for k, v in flat.items() if v is None}
+    if missing:
+        mlflow.log_params({k: _param_value(_plain_param(v)) for k, v in missing.items()})
+
+
+def _plain_param(value: Any) -> Any:
+    if isinstance(value, list | tuple | dict):
+        return json.dumps(value, default=str)
+    return value
+
+
+def describe_run(text: str) -> None:
+    """The run's description (MLflow's note, shown on the run page)."""
+    mlflow.set_tag("mlflow.note.content", text)
+
+
+def describe_version(name: str, version: str, text: str, tags: Mapping[str, Any]) -> None:
+    """Description and tags of a registered model version (shown in the registry)."""
+    store = client()
+    store.update_model_version(name, version, description=text)
+    for key, value in tags.items():
+        if value not in (None, ""):
+            store.set_model_version_tag(name, version, key, str(value))
+
+
+def log_dataset(provenance: Any, contexts: Sequence[str] = ("training", "evaluation")) -> None:
+    """The run's dataset as MLflow dataset inputs (source, digest, schema; no data):
+    the Dataset column of the runs table. ``provenance`` is a ``types.Provenance``."""
+    from mlflow.data.meta_dataset import MetaDataset
+
+    dataset = MetaDataset(_dataset_source(provenance), name=str(provenance.source),
+                          digest=_digest(provenance), schema=_schema(provenance.schema))
+    for context in contexts:
+        mlflow.log_input(dataset, context=context)
+
+
+def _dataset_source(provenance: Any):
+    path = Path(provenance.path) if provenance.path else None
+    if path is not None and path.exists():
+        from mlflow.data.filesystem_dataset_source import FileSystemDatasetSource
+
+        return FileSystemDatasetSource(path.resolve().as_uri())
+    from mlflow.data.code_dataset_source import CodeDatasetSource
+
+    return CodeDatasetSource({"mlflow.source.name": provenance.path or provenance.source})
+
+
+def _digest(provenance: Any) -> str:
+    if provenance.sha256:
+        return provenance.sha256[:16]
+    import hashlib
+
+    text = f"{provenance.source}|{provenance.path}|{provenance.rows}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _schema(columns: Mapping[str, str] | None):
+    if not columns:
+        return None
+    from mlflow.types.schema import ColSpec, Schema
+
+    kinds = {"float64": "double", "float32": "float", "int64": "long", "int32": "integer",
+             "bool": "boolean", "object": "string", "string": "string",
+             "datetime64[ns]": "datetime"}
+    return Schema([ColSpec(kinds.get(str(kind), "string"), name)
+                   for name, kind in columns.items()])
+
+
+def log_images(figures: Mapping[str, Any]) -> None:
+    """Figures as MLflow images by key, which the compare view shows side by side."""
+    for name, fig in figures.items():
+        mlflow.log_image(_figure_image(fig), key=_file_safe(name), step=0)
+
+
+def _figure_image(fig):
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    buffer.seek(0)
+    return np.asarray(Image.open(buffer).convert("RGB"))
 
 
 def log_metrics(metrics: Mapping[str, Any], step: int | None = None) -> None:
@@ -154,8 +266,12 @@ def log_path(path: str | Path, artifact_path: str | None = None) -> None:
         mlflow.log_artifact(str(path), artifact_path=artifact_path)
 
 
-def log_figures(figures: Mapping[str, Any], folder: str = "figures") -> None:
-    """Log matplotlib figures as ``<folder>/<name>.png`` and close them."""
+def log_figures(figures: Mapping[str, Any], folder: str = "figures",
+                images: bool = False) -> None:
+    """Log matplotlib figures as ``<folder>/<name>.png`` (with ``images``, also as MLflow
+    images for the compare view) and close them."""
+    if images:
+        log_images(figures)
     for name, fig in figures.items():
         mlflow.log_figure(fig, f"{folder}/{_file_safe(name)}.png")
         try:
@@ -204,8 +320,9 @@ def keras_backend() -> str:
 
 
 def epoch_callback(prefix: str = ""):
-    """A Keras callback logging each epoch's ``logs`` (loss, val_loss, ...) with step=epoch,
-    and its wall time as ``epoch_seconds`` (the first epoch includes compilation).
+    """A Keras callback logging each epoch's ``logs`` with step=epoch, named by split
+    (``train/loss``, ``val/loss``; ``pipelines.core.naming``), and its wall time as
+    ``time/epoch_s`` (the first epoch includes compilation).
 
     It does nothing when no MLflow run is active, so a task's ``train`` stage can always
     add it and still be unit-tested without a tracking store. (``mlflow.keras.
@@ -222,8 +339,8 @@ def epoch_callback(prefix: str = ""):
         def on_epoch_end(self, epoch, logs=None):
             if mlflow.active_run() is not None:
                 seconds = {"epoch_seconds": time.perf_counter() - self.started}
-                log_metrics({prefix + k: v for k, v in {**(logs or {}), **seconds}.items()},
-                            step=epoch)
+                log_metrics({prefix + naming.epoch_metric(k): v
+                             for k, v in {**(logs or {}), **seconds}.items()}, step=epoch)
 
     return EpochMetrics()
 

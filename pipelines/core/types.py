@@ -24,12 +24,15 @@ class Provenance:
         path: the file read, or a package resource, e.g. ``"vega_datasets:seattle-weather"``.
         sha256: hash of the file's bytes, when read from a file.
         rows: number of rows (or files, or pairs) loaded.
+        schema: column -> dtype (``float64``, ``object`` ...) of what was loaded, for the
+            MLflow dataset input; empty when the data are not a table.
     """
 
     source: str
     path: str = ""
     sha256: str = ""
     rows: int = 0
+    schema: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -51,6 +54,9 @@ class Report:
         throughput: examples per second by phase, logged as ``throughput/<name>``.
         extra_metrics: any other metrics, logged under their own names.
         tags: extra MLflow run tags, e.g. ``{"cell": "leaky"}``.
+        params: config values a stage resolved (dotted keys, e.g.
+            ``{"featurize.lookback": 30}`` where the config said None): logged as the
+            param's value instead of None.
     """
 
     model_metrics: dict[str, float]
@@ -62,3 +68,4 @@ class Report:
     throughput: dict[str, float] = field(default_factory=dict)
     extra_metrics: dict[str, float] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)

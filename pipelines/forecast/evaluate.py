@@ -108,7 +108,17 @@ def evaluate(cfg: ForecastConfig, trained: Trained, features: ForecastFeatures) 
                        "n_test_windows": len(windows)},
         tags={"cell": cfg.model.cell, "lookback": str(features.preprocessor.lookback),
               "horizon": str(h), "frequency": str(features.preprocessor.frequency)},
+        params=resolved_params(features),
     )
+
+
+def resolved_params(features) -> dict:
+    """The values featurize chose where the config left them open (None)."""
+    pre = features.preprocessor
+    return {"data.target": pre.target, "data.features": pre.features,
+            "featurize.frequency": pre.frequency, "featurize.fill_limit": pre.fill_limit,
+            "featurize.lookback": pre.lookback, "featurize.horizon": pre.horizon,
+            "evaluate.season": features.season}
 
 
 def _summary(model_metrics, baseline_metrics, notes, horizon):

@@ -60,6 +60,7 @@ def evaluate(cfg: SentimentConfig, trained: Trained, features: SentimentFeatures
                        "test_texts": len(test)},
         tags={"cell": cfg.model.cell, "pooling": cfg.model.pooling,
               "bidirectional": str(cfg.model.bidirectional), "labels": ",".join(features.labels)},
+        params={"data.labels": list(features.labels)},
     )
 
 

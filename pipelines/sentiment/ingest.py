@@ -133,5 +133,6 @@ def _finish(cfg, raw: pd.DataFrame, labels, path: Path, dataset: str) -> Sentime
         keep.append(rows)
     raw = raw.iloc[np.concatenate(keep)].reset_index(drop=True)
     provenance = Provenance(source=cfg.data.source, path=str(path.resolve()),
-                            sha256=file_sha256(path), rows=len(raw))
+                            sha256=file_sha256(path), rows=len(raw),
+                            schema={str(c): str(raw[c].dtype) for c in raw.columns})
     return SentimentRaw(raw, list(labels), provenance, dataset)

@@ -130,7 +130,11 @@ def _check_bad(bad: list[str], total: int, cfg: SpeechConfig, where: str) -> Non
     log.warning("Skipped %d bad wav(s) of %d in %s: %s", len(bad), total, where, listed)
 
 
+CLIP_SCHEMA = {"audio": "object", "label": "object", "speaker": "object"}
+
+
 def _raw(clips, bad, resampled, provenance, cfg) -> SpeechRaw:
+    provenance.schema = provenance.schema or dict(CLIP_SCHEMA)
     if resampled:
         log.warning("Resampled %d wav(s) to %d Hz.", resampled, cfg.featurize.sample_rate)
     return SpeechRaw(clips, provenance, cfg.featurize.sample_rate, bad, resampled)

@@ -113,7 +113,7 @@ def ingest(cfg: TranslateConfig) -> TranslateRaw:
     sources, targets = (first, second) if forward else (second, first)
     provenance = Provenance(source=cfg.data.source, path=str(path.resolve()),
                             sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
-                            rows=len(pairs))
+                            rows=len(pairs), schema={"source": "string", "target": "string"})
     return TranslateRaw(sources, targets, direction, provenance, dataset)
 
 

@@ -48,8 +48,27 @@ def test_cli_table_and_json(store):
     assert table.exit_code == 0
     lines = table.stdout.strip().splitlines()
     assert lines[1].split()[1] == "leaky" and "seasonal_naive 2.5" in lines[1]
+    assert lines[3].lstrip().startswith("!")  # gru (3.0) does not beat seasonal naive 2.5
+    assert "! does not beat its best baseline on mae (lower is better)" in table.stdout
     listed = json.loads(cli.invoke(app, ["compare", "forecast", "--json", "--top", "1"]).stdout)
     assert [r["run_id"] for r in listed] == [store["leaky"]]
+
+
+def test_the_champion_is_marked_and_no_column_is_cut(store):
+    client = mlflow.MlflowClient()
+    long_name = "csv:/data/a-very-long-folder-name/with-a-long-file-name-2024.csv"
+    client.set_tag(store["elman"], "dataset", long_name)
+    client.create_registered_model("rnnkit-forecast")
+    client.create_model_version("rnnkit-forecast", "runs:/x/model", run_id=store["elman"])
+    client.set_registered_model_alias("rnnkit-forecast", "champion", "1")
+    rows = compare_runs("forecast")
+    assert [r["champion"] for r in rows] == ["", "rnnkit-forecast v1", ""]
+    assert [r["beats_baseline"] for r in rows] == [True, True, False]
+    table = CliRunner().invoke(app, ["compare", "forecast"]).stdout
+    assert long_name in table  # printed whole
+    elman = next(line for line in table.splitlines() if "elman" in line)
+    assert elman.lstrip().startswith("*")
+    assert f"* champion: {store['elman'][:8]} = rnnkit-forecast v1" in table
 
 
 def test_no_runs_yet(store):

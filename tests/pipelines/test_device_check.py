@@ -31,10 +31,10 @@ def test_device_check_times_steps_and_writes_the_table(task_store, smoke_step, t
     smoke = steps["forecast_smoke"]
     assert smoke["exit"] == 0 and steps["broken"]["exit"] == 3
     run = client.search_runs([client.get_experiment_by_name("rnnkit-forecast").experiment_id])[0]
-    logged = [m.value for m in client.get_metric_history(run.info.run_id, "epoch_seconds")]
+    logged = [m.value for m in client.get_metric_history(run.info.run_id, "time/epoch_s")]
     assert smoke["epochs"] == len(logged) == 2
     assert smoke["epoch_s"] == round(logged[1], 2)
-    assert smoke["metrics"]["mae"] == pytest.approx(run.data.metrics["test_mae"])
+    assert smoke["metrics"]["mae"] == pytest.approx(run.data.metrics["test/mae"])
     row = next(line for line in out.read_text().splitlines() if line.startswith("| forecast_smoke"))
     cells = [c.strip() for c in row.strip("|").split("|")]
     assert cells[1] == "0" and cells[7] == "99.0" and cells[8] == "0.5"

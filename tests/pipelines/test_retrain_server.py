@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 
 import mlflow
@@ -283,3 +284,48 @@ def test_two_processes_racing_to_move_the_champion(server, first, tmp_path):
         assert "Another process" in loser or "moved" in loser, loser
     finally:
         server.set_registered_model_alias(MODEL, "champion", before)
+
+
+def rest(path: str, **query) -> dict:
+    """GET an MLflow REST endpoint of the module's server."""
+    url = f"{os.environ['MLFLOW_TRACKING_URI']}/api/2.0/mlflow/{path}"
+    if query:
+        url += "?" + urllib.parse.urlencode(query)
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def test_a_run_and_its_version_read_well_through_the_rest_api(server, first):
+    """What the MLflow UI shows (issue 27), checked as its REST API serves it."""
+    _, report = first
+    run = rest("runs/get", run_id=report["run_id"])["run"]
+    assert run["info"]["run_name"].startswith("forecast · gru 8 · seattle-weather · smoke")
+    tags = {t["key"]: t["value"] for t in run["data"]["tags"]}
+    note = tags["mlflow.note.content"]
+    assert "test mae" in note and "best baseline" in note and "| model |" in note
+    params = {p["key"]: p["value"] for p in run["data"]["params"]}
+    # resolved values, not the None the config left open; nothing of other cells
+    assert (params["featurize.lookback"], params["featurize.horizon"]) == ("30", "1")
+    assert params["data.target"] == "temp_max" and params["featurize.frequency"] == "D"
+    assert not any(k.startswith(("model.num_layers", "model.stacked_cell")) for k in params)
+    keys = {m["key"] for m in run["data"]["metrics"]}
+    assert {"test/mae", "test/rmse", "baseline/naive/test/mae", "train/loss", "val/loss",
+            "time/epoch_s", "duration_s/train"} <= keys
+    assert not any(k.startswith(("test_", "baseline_")) for k in keys)
+    inputs = run["inputs"]["dataset_inputs"]
+    contexts = sorted(t["value"] for i in inputs for t in i["tags"] if t["key"] ==
+                      "mlflow.data.context")
+    assert contexts == ["evaluation", "training"]
+    dataset = inputs[0]["dataset"]
+    assert dataset["name"] == "seattle-weather" and dataset["digest"]
+    assert "temp_max" in dataset["schema"]
+
+    model = rest("registered-models/get", name=MODEL)["registered_model"]
+    assert {"alias": "champion", "version": champion(server)} in model["aliases"]
+    mine = report["retrain"]["challenger"]["version"]
+    version = rest("model-versions/get", name=MODEL, version=mine)["model_version"]
+    assert "test mae" in version["description"]
+    version_tags = {t["key"]: t["value"] for t in version["tags"]}
+    assert version_tags["task"] == "forecast" and version_tags["cell"] == "gru"
+    assert version_tags["dataset"] == "seattle-weather" and version_tags["metric"] == "mae"
+    assert float(version_tags["test/mae"]) == pytest.approx(report["model"]["mae"], rel=1e-5)

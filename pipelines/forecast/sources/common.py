@@ -92,8 +92,11 @@ def build_raw(source: str, frames: dict[str, pd.DataFrame], target: str,
     missing = {c: int(sum(int(f[c].isna().sum()) for f in frames.values())) for c in columns}
     if sha256 is None and Path(path).is_file():
         sha256 = file_sha256(path)
+    first = next(iter(frames.values()), None)
+    schema = {} if first is None else {"time": "datetime64[ns]", **{
+        str(c): str(first[c].dtype) for c in columns if c in first}}
     provenance = Provenance(source=source, path=str(path), sha256=sha256 or "",
-                            rows=int(sum(len(f) for f in frames.values())))
+                            rows=int(sum(len(f) for f in frames.values())), schema=schema)
     return ForecastRaw(
         series=frames, target=target, features=list(features), provenance=provenance,
         angle_columns=[c for c in (angle_columns or []) if c in columns],

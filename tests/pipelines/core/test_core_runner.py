@@ -27,7 +27,7 @@ def test_stages_run_in_order_in_one_logged_run(register_fake, mlflow_store, tmp_
     metrics = run.data.metrics
     for stage in ("ingest", "featurize", "train", "evaluate", "register"):
         assert metrics[f"duration_s/{stage}"] >= 0
-    assert metrics["test_mae"] == 1.5 and metrics["baseline_naive_rmse"] == 3.0
+    assert metrics["test/mae"] == 1.5 and metrics["baseline/naive/test/rmse"] == 3.0
     assert metrics["throughput/train_examples_per_s"] == 100.0
     tags = run.data.tags
     assert tags["task"] == "fake" and tags["profile"] == "smoke" and tags["dataset"] == "toy"

@@ -28,9 +28,10 @@ def test_epoch_callback_logs_per_epoch_and_is_silent_without_a_run(mlflow_store)
     run = tracking.start_run("fake")
     model.fit(x, y, validation_data=(x, y), epochs=3, verbose=0, callbacks=[callback])
     tracking.end_run()
-    history = mlflow_store.get_metric_history(run.run_id, "val_loss")
+    history = mlflow_store.get_metric_history(run.run_id, "val/loss")
+    assert [m.step for m in mlflow_store.get_metric_history(run.run_id, "train/loss")] == [0, 1, 2]
     assert [m.step for m in history] == [0, 1, 2]
-    seconds = mlflow_store.get_metric_history(run.run_id, "epoch_seconds")
+    seconds = mlflow_store.get_metric_history(run.run_id, "time/epoch_s")
     assert [m.step for m in seconds] == [0, 1, 2] and all(0 < m.value < 60 for m in seconds)
 
 

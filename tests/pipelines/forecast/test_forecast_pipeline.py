@@ -73,8 +73,8 @@ def test_smoke_run_logs_report_metrics_and_a_model_that_reloads(source, tmp_path
 
     run = forecast_store.get_run(result.run_id)
     assert run.info.status == "FINISHED"
-    assert run.data.metrics["test_mae"] == pytest.approx(report["model"]["mae"])
-    assert run.data.metrics["baseline_naive_mae"] == pytest.approx(
+    assert run.data.metrics["test/mae"] == pytest.approx(report["model"]["mae"])
+    assert run.data.metrics["baseline/naive/test/mae"] == pytest.approx(
         report["baselines"]["naive"]["mae"])
     artifacts = {a.path for a in forecast_store.list_artifacts(result.run_id, "figures")}
     assert "figures/forecast_vs_actual.png" in artifacts

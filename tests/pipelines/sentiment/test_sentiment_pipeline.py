@@ -30,10 +30,10 @@ def test_smoke_run_beats_majority_and_predict_matches_the_trained_model(
     run = sentiment_store.get_run(result.run_id)
     assert run.info.status == "FINISHED"
     for name in METRICS:
-        assert run.data.metrics[f"test_{name}"] == pytest.approx(report["model"][name])
-        assert run.data.metrics[f"baseline_tfidf_logreg_{name}"] == pytest.approx(
+        assert run.data.metrics[f"test/{name}"] == pytest.approx(report["model"][name])
+        assert run.data.metrics[f"baseline/tfidf_logreg/test/{name}"] == pytest.approx(
             report["baselines"]["tfidf_logreg"][name])
-    assert "val_loss" in run.data.metrics and "throughput/vectorize_texts_per_s" in run.data.metrics
+    assert "val/loss" in run.data.metrics and "throughput/vectorize_texts_per_s" in run.data.metrics
     figures = {a.path for a in sentiment_store.list_artifacts(result.run_id, "figures")}
     assert "figures/confusion_matrix.png" in figures
     assert "| tfidf_logreg |" in result.outputs.tables["summary"]

@@ -52,10 +52,10 @@ def test_smoke_run_on_fsdd_logs_a_model_that_predicts_like_the_cli(tmp_path, spe
 
     run = speech_store.get_run(result.run_id)
     assert run.info.status == "FINISHED"
-    assert run.data.metrics["test_accuracy"] == pytest.approx(accuracy)
-    assert run.data.metrics["baseline_majority_f1"] == pytest.approx(
+    assert run.data.metrics["test/accuracy"] == pytest.approx(accuracy)
+    assert run.data.metrics["baseline/majority/test/f1"] == pytest.approx(
         report["baselines"]["majority"]["f1"])
-    assert "val_loss" in run.data.metrics
+    assert "val/loss" in run.data.metrics
     artifacts = {a.path for a in speech_store.list_artifacts(result.run_id, "figures")}
     assert "figures/confusion_matrix.png" in artifacts
     versions = speech_store.search_model_versions(f"run_id='{result.run_id}'")

@@ -27,4 +27,4 @@ def test_cells_on_tasks_smoke_runs_the_task_per_cell(task_store, tmp_path):
     for row in frame.itertuples():
         run = client.get_run(row.run_id)
         assert run.data.tags["cell"] == row.cell and run.info.status == "FINISHED"
-        assert abs(run.data.metrics["test_mae"] - row.score) <= 1e-5 * row.score
+        assert abs(run.data.metrics["test/mae"] - row.score) <= 1e-5 * row.score

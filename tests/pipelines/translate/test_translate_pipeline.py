@@ -29,9 +29,9 @@ def test_smoke_run_beats_copying_and_the_cli_matches_the_trained_model(
     run = translate_store.get_run(result.run_id)
     metrics = run.data.metrics
     assert run.info.status == "FINISHED"
-    assert metrics["test_bleu"] == pytest.approx(report["model"]["bleu"])
+    assert metrics["test/bleu"] == pytest.approx(report["model"]["bleu"])
     assert metrics["bleu_greedy"] > copy["bleu"]
-    assert metrics["baseline_copy_source_chrf"] == pytest.approx(copy["chrf"])
+    assert metrics["baseline/copy_source/test/chrf"] == pytest.approx(copy["chrf"])
     figures = {a.path for a in translate_store.list_artifacts(result.run_id, "figures")}
     assert {"figures/attention_1.png", "figures/attention_2.png"} <= figures
     assert "| copy_source |" in result.outputs.tables["summary"]
