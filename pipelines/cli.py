@@ -549,7 +549,7 @@ def _user_errors(debug: bool) -> Iterator[None]:
     """Turn user errors into one paragraph on stderr and an exit code (see module doc)."""
     try:
         yield
-    except (click.exceptions.Exit, click.ClickException, click.Abort):
+    except (typer.Exit, click.exceptions.Exit, click.ClickException, click.Abort):
         raise
     except Exception as exc:
         if debug or _state["debug"]:

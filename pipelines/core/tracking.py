@@ -174,23 +174,25 @@ def describe_version(name: str, version: str, text: str, tags: Mapping[str, Any]
             store.set_model_version_tag(name, version, key, str(value))
 
 
-def log_dataset(provenance: Any, contexts: Sequence[str] = ("training", "evaluation")) -> None:
-    """The run's dataset as MLflow dataset inputs (source, digest, schema; no data):
-    the Dataset column of the runs table. ``provenance`` is a ``types.Provenance``."""
+def log_dataset(provenance: Any, context: str = "training") -> None:
+    """The run's dataset as an MLflow dataset input (source, digest, schema; no data):
+    the Dataset column of the runs table. ``provenance`` is a ``types.Provenance``.
+
+    One input per run: the store keeps one input per (run, dataset), so a second
+    context for the same dataset would be dropped; the splits are params."""
     from mlflow.data.meta_dataset import MetaDataset
 
     dataset = MetaDataset(_dataset_source(provenance), name=str(provenance.source),
                           digest=_digest(provenance), schema=_schema(provenance.schema))
-    for context in contexts:
-        mlflow.log_input(dataset, context=context)
+    mlflow.log_input(dataset, context=context)
 
 
 def _dataset_source(provenance: Any):
     path = Path(provenance.path) if provenance.path else None
     if path is not None and path.exists():
-        from mlflow.data.filesystem_dataset_source import FileSystemDatasetSource
+        from mlflow.data.dataset_source_registry import resolve_dataset_source
 
-        return FileSystemDatasetSource(path.resolve().as_uri())
+        return resolve_dataset_source(str(path.resolve()))  # a local file source
     from mlflow.data.code_dataset_source import CodeDatasetSource
 
     return CodeDatasetSource({"mlflow.source.name": provenance.path or provenance.source})

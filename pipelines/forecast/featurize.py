@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from pipelines.core import naming
 from pipelines.forecast.config import ForecastConfig
 from pipelines.forecast.preprocess import ForecastFeatureError, Preprocessor
 from pipelines.forecast.raw import ForecastRaw
@@ -120,7 +121,9 @@ def featurize(cfg: ForecastConfig, raw: ForecastRaw) -> ForecastFeatures:
             )
         windows[split] = WindowSet([s.matrix for s in series], [s.target for s in series],
                                    rows, lookback, horizon)
-    dataset = f"{raw.provenance.source}:{','.join(raw.series)}"
+    source = naming.dataset_label(raw.provenance.source)
+    named = [s for s in raw.series if s != source]  # a one-series source is its own name
+    dataset = f"{source}:{','.join(named)}" if named else source
     return ForecastFeatures(pre, series, windows, season, raw.is_price, raw.frequency,
                             dataset, filled)
 

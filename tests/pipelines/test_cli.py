@@ -109,3 +109,11 @@ def test_help_for_every_command(command):
 def test_run_help_shows_examples():
     text = invoke("run", "--help").stdout
     assert "rnnkit run forecast data.source=msft model.cell=leaky train.epochs=5" in text
+
+
+def test_a_failed_input_exits_1_without_an_unexpected_error(register_fake):
+    module = register_fake()
+    module.predict = lambda inputs, uri: [{"input": "x", "error": "bad input"}]
+    result = invoke("predict", "fake", "x")
+    assert result.exit_code == 1
+    assert "input 1 (x): bad input" in result.stderr and "Unexpected" not in result.stderr
