@@ -579,8 +579,12 @@ def _format_prediction(result: dict[str, Any]) -> str:
     if "label" in result:
         p = (result.get("probabilities") or {}).get(result["label"])
         return f"{item}\t{result['label']}" + (f"\t(p={p:.3f})" if p is not None else "")
-    if "forecast" in result:
-        return f"{item}\t" + " ".join(f"{v:.4g}" for v in result["forecast"])
+    if "forecast" in result:  # point forecasts, then each interval's [lower, upper] per step
+        bands = "".join(
+            f"\t{level}%: " + " ".join(f"[{lo:.4g}, {hi:.4g}]"
+                                       for lo, hi in zip(b["lower"], b["upper"], strict=True))
+            for level, b in (result.get("intervals") or {}).items())
+        return f"{item}\t" + " ".join(f"{v:.4g}" for v in result["forecast"]) + bands
     rest = {k: v for k, v in result.items() if k != "input"}
     if len(rest) == 1:
         return f"{item}\t{next(iter(rest.values()))}"

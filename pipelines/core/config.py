@@ -124,17 +124,30 @@ NonNegativeInt = Annotated[int, Field(ge=0)]
 Cell = Literal[RECURRENT_NAMES]  # type: ignore[valid-type]  # a registry name
 
 
-def task_config(name: str, module: str, **sections: type[ConfigModel]) -> type[ConfigModel]:
+def task_config(name: str, module: str, rules: Sequence[Any] = (),
+                **sections: type[ConfigModel]) -> type[ConfigModel]:
     """A task's config model: one section per stage (``data featurize model train
     evaluate``), each defaulting to its own defaults. ``module`` is the task config's
-    ``__name__``."""
+    ``__name__``; ``rules`` are checks across sections (``rule(cfg)`` raises a
+    ``broken_rule`` whose keys are dotted, ``"featurize.returns"``)."""
     from pydantic import create_model
 
     fields = {key: (cls, Field(default_factory=cls)) for key, cls in sections.items()}
-    model = create_model(name, __base__=ConfigModel, __module__=module, **fields)
+    validators = {f"_rule_{i}": model_validator(mode="after")(_checked_by(rule))
+                  for i, rule in enumerate(rules)}
+    model = create_model(name, __base__=ConfigModel, __module__=module,
+                         __validators__=validators, **fields)
     task = name.removesuffix("Config").lower()
     model.__doc__ = f"The {task} task's config: one section per stage."
     return model
+
+
+def _checked_by(rule):
+    def check(self):
+        rule(self)
+        return self
+
+    return check
 
 
 class RecurrentModelConfig(ConfigModel):
@@ -589,14 +602,15 @@ def _explain_one(error, cls, data, origin, prefix, label, assigned) -> str:
         source = "assigned" if assigned else (origin or {}).get(dotted)
         return _unknown(model, path[-1], section_prefix, error.get("input"), source)
     if info is None:  # a section's own rule (a model validator), or the section's value
-        section = (f"section '{key}'{of}" if key else label or "config")
+        section = f"section '{key}'{of}" if key else label or ""
+        section = f"config {section}" if section else "config"
         if kind == _RULE:
             names = [".".join([*path, k]) for k in ctx.get("keys", ())]
             sources = "; ".join(f"{prefix}{n} {where(n).replace('the default', 'by default')}"
                                 for n in names if where(n))
-            return f"Invalid config {section}: {ctx['message']}{paren(sources)}."
+            return f"Invalid {section}: {ctx['message']}{paren(sources)}."
         if kind in ("value_error", "assertion_error"):
-            return f"Invalid config {section}: {_pydantic_msg(error)}."
+            return f"Invalid {section}: {_pydantic_msg(error)}."
         expected = f"a section with keys {', '.join(_fields(model))}"
         if path and _nullable(_annotation_at(cls, path)):
             expected += " or null"

@@ -106,12 +106,16 @@ class TaskModel(mlflow.pyfunc.PythonModel):
     """
 
     preprocessors: ClassVar[dict[str, type]] = {}
+    optional: ClassVar[frozenset[str]] = frozenset()  # absent from older saved models: None
 
     def load_context(self, context):
         import keras
 
         self.model = keras.saving.load_model(context.artifacts["model"], compile=False)
         for name, cls in self.preprocessors.items():
+            if name in self.optional and name not in context.artifacts:
+                setattr(self, name, None)
+                continue
             setattr(self, name, cls.load(context.artifacts[name]))
 
     @classmethod

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -192,7 +193,9 @@ def _dataset_source(provenance: Any):
     if path is not None and path.exists():
         from mlflow.data.dataset_source_registry import resolve_dataset_source
 
-        return resolve_dataset_source(str(path.resolve()))  # a local file source
+        with warnings.catch_warnings():  # "can be interpreted in multiple ways": all local
+            warnings.simplefilter("ignore", UserWarning)
+            return resolve_dataset_source(str(path.resolve()))  # a local file source
     from mlflow.data.code_dataset_source import CodeDatasetSource
 
     return CodeDatasetSource({"mlflow.source.name": provenance.path or provenance.source})

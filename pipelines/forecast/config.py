@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+import numpy as np
 from pydantic import Field, field_validator, model_validator
 
 from pipelines.core.config import (
@@ -123,19 +124,29 @@ class ModelConfig(RecurrentModelConfig):
         bidirectional: Wrap the recurrent layer in `Bidirectional`.
         deep_output: Hidden widths of a `DeepOutput` head; empty = one Dense layer.
         dropout: Dropout on the recurrent layer's output.
+        quantiles: Levels to forecast, e.g. `[0.1, 0.5, 0.9]`: the model emits one
+            forecast per level (they never cross), trains on the pinball loss, and its
+            point forecast is the level nearest 0.5; empty = a point forecaster.
     """
 
     units: PositiveInt = 64
     bidirectional: bool = False
     deep_output: list[PositiveInt] = Field(default_factory=list)
     dropout: Dropout = 0.0
+    quantiles: list[float] = Field(default_factory=list)
+
+    @field_validator("quantiles")
+    @classmethod
+    def _increasing_levels(cls, value: list[float]) -> list[float]:
+        return _levels(value, "strictly increasing levels in (0, 1), e.g. [0.1, 0.5, 0.9]")
 
 
 class TrainConfig(ConfigModel):
     """Optimisation: Adam on the scaled target, early stopping on validation.
 
     Args:
-        loss: `mae` (trains for the metric the forecast is judged by), `mse` or `huber`.
+        loss: `mae` (trains for the metric the forecast is judged by), `mse` or `huber`;
+            a quantile model (`model.quantiles`) trains on the pinball loss instead.
         learning_rate: Adam's initial rate; halved when the validation loss stalls for
             `patience // 2` epochs.
         patience: Epochs without validation improvement before stopping; the best
@@ -165,6 +176,10 @@ class EvaluateConfig(ConfigModel):
             consecutive folds, each scored on its own (one pass over the test set).
         refit_every: Refit the statistical baseline's parameters every k of its
             forecast origins; 0 fits once on the train split and only filters after.
+        interval: Nominal coverage of the split-conformal prediction intervals put
+            around every forecaster (model and baselines), one number or a list
+            (`[0.8, 0.95]`); calibrated per horizon step on the validation windows.
+            Empty = no intervals.
         plot_series: Test windows drawn in the forecast-vs-actual plot.
     """
 
@@ -173,9 +188,36 @@ class EvaluateConfig(ConfigModel):
     statistical_max_windows: PositiveInt = 50
     backtest_windows: PositiveInt = 5
     refit_every: NonNegativeInt = 0
+    interval: list[float] = Field(default_factory=lambda: [0.8, 0.95])
     plot_series: PositiveInt = 200
+
+    @field_validator("interval", mode="before")
+    @classmethod
+    def _one_or_many(cls, value):
+        return [value] if isinstance(value, int | float) and not isinstance(value, bool) \
+            else value
+
+    @field_validator("interval")
+    @classmethod
+    def _coverages(cls, value: list[float]) -> list[float]:
+        return _levels(value, "coverages in (0, 1), increasing, e.g. 0.8 or [0.8, 0.95]")
+
+
+def _levels(value: list[float], requirement: str) -> list[float]:
+    if any(not 0 < v < 1 for v in value) or any(np.diff(value) <= 0):
+        raise invalid(requirement)
+    return value
+
+
+def _quantiles_of_levels(cfg) -> None:
+    if cfg.model.quantiles and cfg.featurize.returns:
+        raise broken_rule(
+            "model.quantiles cannot be combined with featurize.returns = true: quantiles "
+            "of log-returns do not add up to quantiles of the price; use conformal "
+            "intervals (evaluate.interval) for returns models", "model.quantiles",
+            "featurize.returns")
 
 
 ForecastConfig = task_config(
-    "ForecastConfig", __name__, data=DataConfig, featurize=FeaturizeConfig, model=ModelConfig,
-    train=TrainConfig, evaluate=EvaluateConfig)
+    "ForecastConfig", __name__, rules=[_quantiles_of_levels], data=DataConfig,
+    featurize=FeaturizeConfig, model=ModelConfig, train=TrainConfig, evaluate=EvaluateConfig)

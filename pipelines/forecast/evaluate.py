@@ -3,18 +3,31 @@
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 
 import numpy as np
 
 from pipelines.core import plots as core_plots
 from pipelines.core.types import Report
-from pipelines.forecast import baselines, plots
+from pipelines.forecast import baselines, conformal, plots
 from pipelines.forecast.config import ForecastConfig
 from pipelines.forecast.featurize import ForecastFeatures
-from pipelines.forecast.metrics import directional_accuracy, mae, point_metrics
+from pipelines.forecast.metrics import (
+    directional_accuracy,
+    mae,
+    point_metrics,
+    quantile_metrics,
+)
 from pipelines.forecast.train import Trained
 from pipelines.forecast.windows import WindowDataset
+from rnnkit.layers.quantiles import median_index, model_quantiles
 
+INTERVAL_NOTE = (
+    "Intervals: split conformal per horizon step (|error| / the series' naive MAE), each "
+    "forecast calibrated on the {n} most recent forecasts whose outcome it could know "
+    "(validation windows, then test windows as observed; no refit); coverage is the "
+    "share of test values inside, width the mean width in original units."
+)
 MASE_NOTE = (
     "MASE divides by the in-sample one-step naive MAE, so with a horizon above 1 even "
     "the last-value forecast can score above 1."
@@ -22,7 +35,20 @@ MASE_NOTE = (
 
 
 def forecast_levels(model, features: ForecastFeatures, split="test", batch_size=256):
-    """Model forecasts of `split` in original units, `[windows, horizon]`."""
+    """Model forecasts of `split` in original units: `[windows, horizon]`, the point
+    forecast (a quantile model's level nearest 0.5)."""
+    values = _model_outputs(model, features, split, batch_size)
+    levels = model_quantiles(model)
+    return values[..., median_index(levels)] if levels else values
+
+
+def forecast_quantiles(model, features: ForecastFeatures, split="test", batch_size=256):
+    """A quantile model's forecasts of `split`, `[windows, horizon, levels]`, original
+    units (the scaling is affine, so quantiles map to quantiles)."""
+    return _model_outputs(model, features, split, batch_size)
+
+
+def _model_outputs(model, features, split, batch_size):
     windows = features.windows[split]
     scaled = model.predict(WindowDataset(windows, batch_size, with_targets=False), verbose=0)
     out = np.empty(scaled.shape, dtype="float64")
@@ -36,36 +62,45 @@ def forecast_levels(model, features: ForecastFeatures, split="test", batch_size=
     return out
 
 
-def test_actuals(features: ForecastFeatures) -> tuple[np.ndarray, np.ndarray]:
-    """Targets of the test windows in original units `[windows, horizon]`, and the MASE
+def split_actuals(features: ForecastFeatures, split="test") -> tuple[np.ndarray, np.ndarray]:
+    """Targets of a split's windows in original units `[windows, horizon]`, and the MASE
     scale of each window's series `[windows]`."""
-    h, windows = features.preprocessor.horizon, features.windows["test"]
+    h, windows = features.preprocessor.horizon, features.windows[split]
     actual = np.stack([features.series[s].level[t + 1 : t + 1 + h] for s, t in windows.index])
     return actual, np.array([features.naive_scale(s) for s in windows.index[:, 0]])
 
 
-def evaluate(cfg: ForecastConfig, trained: Trained, features: ForecastFeatures) -> Report:
-    e, h = cfg.evaluate, features.preprocessor.horizon
-    windows = features.windows["test"]
-    sids, ends = windows.index[:, 0], windows.index[:, 1]
-    actual, scale = test_actuals(features)
-    last = np.array([features.series[s].level[t] for s, t in windows.index])
+def test_actuals(features: ForecastFeatures) -> tuple[np.ndarray, np.ndarray]:
+    """`split_actuals` of the test split (what `rescore` judges models on)."""
+    return split_actuals(features, "test")
 
-    forecasts = {"model": forecast_levels(trained.model, features)}
-    forecasts["naive"] = np.empty_like(actual)
-    forecasts["seasonal_naive"] = np.empty_like(actual)
+
+@dataclass
+class SplitForecasts:
+    """Every forecaster's forecasts of one split: ``forecasts[name] = (rows, values)``,
+    `rows` the windows it forecast (all, or the statistical baseline's spread)."""
+
+    actual: np.ndarray
+    scale: np.ndarray
+    forecasts: dict[str, tuple[np.ndarray, np.ndarray]]
+
+
+def split_forecasts(cfg: ForecastConfig, model, features: ForecastFeatures,
+                    split: str) -> SplitForecasts:
+    """The model, naive, seasonal naive and (on a spread of windows) the statistical
+    baseline on the windows of `split`, original units."""
+    e, h = cfg.evaluate, features.preprocessor.horizon
+    windows = features.windows[split]
+    sids, ends = windows.index[:, 0], windows.index[:, 1]
+    actual, scale = split_actuals(features, split)
+    every = np.arange(len(windows))
+    naive, seasonal = np.empty_like(actual), np.empty_like(actual)
     for sid, s in enumerate(features.series):
         rows = sids == sid
-        forecasts["naive"][rows] = baselines.naive(s.level, ends[rows], h)
-        forecasts["seasonal_naive"][rows] = baselines.seasonal_naive(
-            s.level, ends[rows], h, features.season)
-    metrics = {name: point_metrics(actual, f, scale) for name, f in forecasts.items()}
-    if features.is_price:
-        for name in ("model",):
-            metrics[name]["directional_accuracy"] = directional_accuracy(
-                last, actual, forecasts[name])
-
-    extra, notes = {}, [MASE_NOTE]
+        naive[rows] = baselines.naive(s.level, ends[rows], h)
+        seasonal[rows] = baselines.seasonal_naive(s.level, ends[rows], h, features.season)
+    out = {"model": (every, forecast_levels(model, features, split)),
+           "naive": (every, naive), "seasonal_naive": (every, seasonal)}
     if e.statistical != "none":
         rows = baselines.spread(len(windows), e.statistical_max_windows)
         stat = np.empty((len(rows), h))
@@ -74,7 +109,32 @@ def evaluate(cfg: ForecastConfig, trained: Trained, features: ForecastFeatures) 
             if mine.any():
                 stat[mine] = baselines.statistical(e.statistical, s.level, s.n_train,
                                                    ends[rows][mine], h, e.refit_every)
-        metrics[e.statistical] = point_metrics(actual[rows], stat, scale[rows])
+        out[e.statistical] = (rows, stat)
+    return SplitForecasts(actual, scale, out)
+
+
+def evaluate(cfg: ForecastConfig, trained: Trained, features: ForecastFeatures) -> Report:
+    e, h = cfg.evaluate, features.preprocessor.horizon
+    windows = features.windows["test"]
+    test = split_forecasts(cfg, trained.model, features, "test")
+    actual, scale = test.actual, test.scale
+    last = np.array([features.series[s].level[t] for s, t in windows.index])
+    forecasts = {name: values for name, (rows, values) in test.forecasts.items()
+                 if len(rows) == len(windows)}
+    metrics = {name: point_metrics(actual[rows], values, scale[rows])
+               for name, (rows, values) in test.forecasts.items()}
+    if features.is_price:
+        metrics["model"]["directional_accuracy"] = directional_accuracy(
+            last, actual, forecasts["model"])
+    levels = model_quantiles(trained.model)
+    if levels:
+        metrics["model"].update(quantile_metrics(
+            actual, forecast_quantiles(trained.model, features), levels))
+
+    calibration, figures, half = _intervals(cfg, trained.model, features, test, metrics)
+    extra, notes = {}, [MASE_NOTE]
+    if e.statistical != "none":
+        rows, _ = test.forecasts[e.statistical]
         extra[f"model_mae_on_{e.statistical}_windows"] = mae(actual[rows],
                                                             forecasts["model"][rows])
         notes.append(
@@ -82,11 +142,24 @@ def evaluate(cfg: ForecastConfig, trained: Trained, features: ForecastFeatures) 
             f"windows (spread evenly); the model's MAE on those same windows is "
             f"{extra[f'model_mae_on_{e.statistical}_windows']:.4g}."
         )
+    if e.interval:
+        notes.append(INTERVAL_NOTE.format(n=len(features.windows["val"])))
+    if levels:
+        notes.append(f"Quantile model (levels {', '.join(f'{t:g}' for t in levels)}): "
+                     "trained on the pinball loss; its point forecast is the level nearest "
+                     "0.5. Pinball loss and coverage of its own quantiles are in report.json.")
     if features.is_price:
         notes.append("Prices follow nearly a random walk: the last value is hard to beat, "
                      "and a model that does not beat it has learned nothing tradeable.")
 
     backtest = _backtest(actual, forecasts, windows, features, e.backtest_windows)
+    tables = {"backtest": backtest}
+    if len(features.series) > 1:
+        table, share = _per_series(actual, scale, forecasts, windows, features)
+        tables["per_series"] = table
+        extra["share_of_series_beating_naive"] = share
+        notes.append(f"Over {len(features.series)} series: the model's MAE is below the "
+                     f"naive forecast's on {share:.0%} of them (tables/per_series.md).")
     model_metrics = metrics.pop("model")
     epochs = trained.epochs_run
     return Report(
@@ -95,13 +168,15 @@ def evaluate(cfg: ForecastConfig, trained: Trained, features: ForecastFeatures) 
         dataset=features.dataset,
         figures={
             "forecast_vs_actual": plots.forecast_vs_actual(
-                features, actual, forecasts, e.plot_series, h),
+                features, actual, forecasts, e.plot_series, h, e.interval, half),
+            **figures,
             "training_curves": core_plots.training_curves(
                 trained.history, ylabel="loss (scaled target)", log_scale=True),
         },
-        tables={"summary": _summary(model_metrics, metrics, notes, h), "backtest": backtest},
+        tables={"summary": _summary(model_metrics, metrics, notes, h, e.interval), **tables},
         artifacts={"filled_values": features.filled,
-                   "preprocessor": dataclasses.asdict(features.preprocessor)},
+                   "preprocessor": dataclasses.asdict(features.preprocessor),
+                   "calibration": calibration.to_dict()},
         throughput={"train_windows_per_s": len(features.windows["train"]) * epochs
                     / max(trained.seconds, 1e-9)},
         extra_metrics={**extra, "epochs_run": epochs, "best_epoch": trained.best_epoch,
@@ -110,6 +185,45 @@ def evaluate(cfg: ForecastConfig, trained: Trained, features: ForecastFeatures) 
               "horizon": str(h), "frequency": str(features.preprocessor.frequency)},
         params=resolved_params(features),
     )
+
+
+def _intervals(cfg, model, features, test: SplitForecasts, metrics):
+    """Every forecaster's conformal intervals on the test windows (rolling calibration:
+    validation forecasts, then test forecasts once observed); their coverage and width
+    go into `metrics`. Returns the model's `Calibration` for serving (its most recent
+    forecasts, as a forecast after the run would see them) and the coverage figure."""
+    levels = list(cfg.evaluate.interval)
+    if not levels:
+        return conformal.Calibration(), {}, None
+    val = split_forecasts(cfg, model, features, "val")
+    made = {split: _times(features, split, 0) for split in ("val", "test")}
+    known = {split: _times(features, split, features.preprocessor.horizon)
+             for split in ("val", "test")}
+    calibration, by_step = None, None
+    for name, (rows, values) in test.forecasts.items():
+        val_rows, val_values = val.forecasts[name]
+        pool = np.concatenate([
+            conformal.scores(val.actual[val_rows], val_values, val.scale[val_rows]),
+            conformal.scores(test.actual[rows], values, test.scale[rows])])
+        pool_known = np.concatenate([known["val"][val_rows], known["test"][rows]])
+        window = len(val_rows)
+        half = conformal.rolling_quantiles(pool, pool_known, made["test"][rows], levels, window)
+        metrics[name].update(conformal.interval_metrics(
+            test.actual[rows], values, test.scale[rows], half, levels))
+        if name == "model":
+            latest = np.argsort(pool_known, kind="stable")[-window:]
+            calibration = conformal.Calibration(
+                levels, conformal.score_quantiles(pool[latest], levels).tolist(),
+                {s.name: features.naive_scale(i) for i, s in enumerate(features.series)})
+            by_step = conformal.coverage_by_step(test.actual, values, test.scale, half)
+            test_half = half
+    return calibration, {"interval_coverage": plots.interval_coverage(levels, by_step)}, test_half
+
+
+def _times(features, split, offset) -> np.ndarray:
+    """When each window of `split` is made (offset 0) or its step `offset` observed."""
+    return np.array([features.series[s].times[e + offset]
+                     for s, e in features.windows[split].index], dtype="datetime64[ns]")
 
 
 def resolved_params(features) -> dict:
@@ -121,13 +235,19 @@ def resolved_params(features) -> dict:
             "evaluate.season": features.season}
 
 
-def _summary(model_metrics, baseline_metrics, notes, horizon):
+def _summary(model_metrics, baseline_metrics, notes, horizon, levels=()):
     names = ["mae", "rmse", "smape", "mase", "mae_last_step"]
-    header = (f"| forecaster | MAE | RMSE | sMAPE % | MASE | MAE at step {horizon} |\n"
-              "|---|---:|---:|---:|---:|---:|\n")
+    titles = ["MAE", "RMSE", "sMAPE %", "MASE", f"MAE at step {horizon}"]
+    for level in levels:
+        pct = conformal.level_name(level)
+        names += [f"coverage_{pct}", f"width_{pct}"]
+        titles += [f"{pct}% coverage", f"{pct}% width"]
+    header = ("| forecaster | " + " | ".join(titles) + " |\n"
+              "|---|" + "---:|" * len(titles) + "\n")
     rows = [("model", model_metrics), *baseline_metrics.items()]
     body = "".join(
-        f"| {name} | " + " | ".join(f"{m[k]:.4g}" for k in names) + " |\n" for name, m in rows
+        f"| {name} | " + " | ".join(_cell(m.get(k)) for k in names) + " |\n"
+        for name, m in rows
     )
     extra = ""
     if "directional_accuracy" in model_metrics:
@@ -135,6 +255,29 @@ def _summary(model_metrics, baseline_metrics, notes, horizon):
         extra = f"\nModel directional accuracy (step 1): {accuracy:.3f}\n"
     return (f"Test windows, {horizon}-step horizon, original units.\n\n" + header + body + extra
             + "\n" + "\n".join(f"- {n}" for n in notes) + "\n")
+
+
+def _cell(value) -> str:
+    return "–" if value is None else f"{value:.4g}"
+
+
+def _per_series(actual, scale, forecasts, windows, features):
+    """One row per series: MAE and MASE of the model and the naive forecast, and whether
+    the model wins; with the share of series it wins on."""
+    lines = ["| series | windows | model MAE | naive MAE | model MASE | naive MASE | model wins |",
+             "|---|---:|---:|---:|---:|---:|---|"]
+    wins = []
+    for sid, series in enumerate(features.series):
+        rows = windows.index[:, 0] == sid
+        if not rows.any():
+            continue
+        model, naive = (point_metrics(actual[rows], forecasts[k][rows], scale[rows])
+                        for k in ("model", "naive"))
+        wins.append(model["mae"] < naive["mae"])
+        lines.append(f"| {series.name} | {int(rows.sum())} | {model['mae']:.4g} | "
+                     f"{naive['mae']:.4g} | {model['mase']:.4g} | {naive['mase']:.4g} | "
+                     f"{'yes' if wins[-1] else 'no'} |")
+    return "\n".join(lines) + "\n", float(np.mean(wins)) if wins else float("nan")
 
 
 def _backtest(actual, forecasts, windows, features, folds):

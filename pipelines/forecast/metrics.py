@@ -72,3 +72,28 @@ def point_metrics(actual, forecast, scale):
         "mase": mase(actual, forecast, scale),
         "mae_last_step": mae(actual[:, -1], forecast[:, -1]),
     }
+
+
+def quantile_metrics(actual, quantile_forecast, levels) -> dict[str, float]:
+    """Metrics of quantile forecasts `[windows, horizon, levels]` in original units.
+
+    ``pinball_<τ>``: mean pinball loss `max(τ e, (τ - 1) e)`, `e = y - q̂_τ`, per level;
+    ``quantile_coverage_<c>`` and ``quantile_width_<c>``: share of values inside, and
+    mean width, of each central interval `[q̂_τ, q̂_{1-τ}]` whose two ends were
+    forecast (`c = 100 (1 - 2τ)`: levels 0.1 and 0.9 give the 80 % interval).
+    """
+    q = np.asarray(quantile_forecast, dtype="float64")
+    if not np.all(np.isfinite(q)):
+        return {f"pinball_{t:g}": float("nan") for t in levels}
+    out = {}
+    for i, tau in enumerate(levels):
+        error = actual - q[..., i]
+        out[f"pinball_{tau:g}"] = float(np.mean(np.maximum(tau * error, (tau - 1) * error)))
+    for i, tau in enumerate(levels):
+        upper = next((j for j, t in enumerate(levels) if abs(t - (1 - tau)) < 1e-9), None)
+        if tau < 0.5 and upper is not None:
+            name = f"{100 * (1 - 2 * tau):.4g}"
+            inside = (actual >= q[..., i]) & (actual <= q[..., upper])
+            out[f"quantile_coverage_{name}"] = float(inside.mean())
+            out[f"quantile_width_{name}"] = float(np.mean(q[..., upper] - q[..., i]))
+    return out

@@ -2,8 +2,11 @@
 
 The pyfunc takes a DataFrame of one series' recent rows (a time column or a
 DatetimeIndex, the target and the features; ``params={"series": NAME}`` picks the
-scaler of a multi-series model) and answers ``[{"forecast": [step_1, ..., step_H]}]`` in
-original units, or ``[{"error": ...}]`` when the rows cannot be forecast from.
+scaler of a multi-series model) and answers, in original units,
+``[{"forecast": [step_1, ..., step_H], "intervals": {"80": {"lower": [...], "upper":
+[...]}, ...}, "quantiles": {"0.1": [...], ...}}]`` (intervals: the run's conformal
+calibration; quantiles: a quantile model's own levels), or ``[{"error": ...}]`` when the
+rows cannot be forecast from.
 """
 
 from __future__ import annotations
@@ -14,14 +17,23 @@ import pandas as pd
 from pipelines.core import serving, tracking
 from pipelines.core.errors import RnnkitUserError
 from pipelines.core.serving import InputError
+from pipelines.forecast.conformal import Calibration
 from pipelines.forecast.preprocess import Preprocessor
+from rnnkit.layers.quantiles import median_index, model_quantiles
 
 TIME_COLUMNS = ("time", "date", "Date", "Date Time", "datetime", "timestamp")
 
 
 def forecast_values(model, pre: Preprocessor, frame: pd.DataFrame,
                     series: str | None = None) -> list[float]:
-    """The `horizon` values after the last row of `frame`, in original units.
+    """The `horizon` point forecasts after the last row of `frame`, original units."""
+    return forecast_answer(model, pre, frame, series)["forecast"]
+
+
+def forecast_answer(model, pre: Preprocessor, frame: pd.DataFrame, series: str | None = None,
+                    calibration: Calibration | None = None) -> dict:
+    """``{"forecast": [...]}`` after the last row of `frame` (original units), with
+    ``"intervals"`` when a calibration is given and ``"quantiles"`` for a quantile model.
 
     Raises:
         InputError: missing columns, unreadable timestamps, fewer rows than `lookback`.
@@ -45,7 +57,15 @@ def forecast_values(model, pre: Preprocessor, frame: pd.DataFrame,
     values = pre.unscale_target(name, np.asarray(model.predict(x, verbose=0))[0])
     if pre.returns:
         values = regular[pre.target].iloc[-1] * np.exp(np.cumsum(values))
-    return [float(v) for v in values]
+    levels = model_quantiles(model)
+    point = values[:, median_index(levels)] if levels else values
+    answer = {"forecast": [float(v) for v in point]}
+    if calibration is not None and calibration.levels and name in calibration.scale:
+        answer["intervals"] = calibration.intervals(point, name)
+    if levels:
+        answer["quantiles"] = {f"{t:g}": [float(v) for v in values[:, i]]
+                               for i, t in enumerate(levels)}
+    return answer
 
 
 def _time_indexed(frame: pd.DataFrame) -> pd.DataFrame:
@@ -64,17 +84,18 @@ def _time_indexed(frame: pd.DataFrame) -> pd.DataFrame:
 class ForecastModel(serving.TaskModel):
     """pyfunc: a DataFrame of recent rows in, ``[{"forecast": [...]}]`` out."""
 
-    preprocessors = {"preprocessor": Preprocessor}
+    preprocessors = {"preprocessor": Preprocessor, "calibration": Calibration}
+    optional = frozenset({"calibration"})  # models saved before intervals existed
 
     def read(self, model_input) -> list:
         return [model_input]  # the rows of one series make one forecast
 
-    def prepare(self, frame, position: int, params: dict) -> list[float]:
-        return forecast_values(self.model, self.preprocessor, pd.DataFrame(frame),
-                               params.get("series"))
+    def prepare(self, frame, position: int, params: dict) -> dict:
+        return forecast_answer(self.model, self.preprocessor, pd.DataFrame(frame),
+                               params.get("series"), getattr(self, "calibration", None))
 
-    def answer(self, forecasts: list, params: dict) -> list[dict]:
-        return [{"forecast": values} for values in forecasts]
+    def answer(self, answers: list, params: dict) -> list[dict]:
+        return answers
 
 
 def input_example(features) -> pd.DataFrame:
@@ -84,9 +105,12 @@ def input_example(features) -> pd.DataFrame:
 
 
 def package(cfg, trained, features, report) -> serving.ModelPackage:
-    """The forecaster with its scaler, the last rows of the first series as example."""
+    """The forecaster with its scaler and its interval calibration, the last rows of the
+    first series as example."""
+    calibration = Calibration.from_dict(report.artifacts.get("calibration") or {})
     return serving.ModelPackage(ForecastModel, trained.model,
-                                {"preprocessor": features.preprocessor},
+                                {"preprocessor": features.preprocessor,
+                                 "calibration": calibration},
                                 input_example(features))
 
 

@@ -8,6 +8,7 @@ from pipelines.core.training import Trained, adam, fit
 from pipelines.forecast.config import ForecastConfig
 from pipelines.forecast.featurize import ForecastFeatures
 from pipelines.forecast.windows import WindowDataset
+from rnnkit.losses import MedianMAE, PinballLoss
 from rnnkit.models import build_forecaster
 
 
@@ -17,9 +18,13 @@ def build_model(cfg: ForecastConfig, lookback: int, num_features: int, horizon: 
         lookback, num_features, horizon,
         cell=m.cell, units=m.units,
         bidirectional=m.bidirectional, deep_output=tuple(m.deep_output), dropout=m.dropout,
-        **m.cell_args,
+        quantiles=tuple(m.quantiles), **m.cell_args,
     )
-    model.compile(optimizer=adam(cfg.train), loss=cfg.train.loss, metrics=["mae", "mse"])
+    if m.quantiles:  # the pinball loss replaces train.loss; mae is the median's
+        model.compile(optimizer=adam(cfg.train), loss=PinballLoss(m.quantiles),
+                      metrics=[MedianMAE(m.quantiles)])
+    else:
+        model.compile(optimizer=adam(cfg.train), loss=cfg.train.loss, metrics=["mae", "mse"])
     return model
 
 

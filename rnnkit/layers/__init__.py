@@ -7,6 +7,7 @@ from rnnkit.layers.elman import Elman, ElmanCell
 from rnnkit.layers.leaky import LeakyCell, LeakyRNN
 from rnnkit.layers.multiscale import MultiScaleCell, MultiScaleRNN
 from rnnkit.layers.pooling import AttentionPooling, MaskedMaxPooling
+from rnnkit.layers.quantiles import MonotoneQuantiles
 from rnnkit.layers.skip_delay import SkipDelayCell, SkipDelayRNN
 from rnnkit.layers.stacked import StackedRNN
 
@@ -21,6 +22,7 @@ __all__ = [
     "LeakyCell",
     "LeakyRNN",
     "MaskedMaxPooling",
+    "MonotoneQuantiles",
     "MultiScaleCell",
     "MultiScaleRNN",
     "SkipDelayCell",

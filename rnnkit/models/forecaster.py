@@ -2,7 +2,7 @@
 
 import keras
 
-from rnnkit.layers import DeepOutput
+from rnnkit.layers import DeepOutput, MonotoneQuantiles
 from rnnkit.models.registry import build_recurrent
 
 
@@ -16,6 +16,7 @@ def build_forecaster(
     bidirectional=False,
     deep_output=(),
     dropout=0.0,
+    quantiles=(),
     name="forecaster",
     **cell_kwargs,
 ):
@@ -25,6 +26,8 @@ def build_forecaster(
     h_T = RNN(x_1 … x_T)                 (any registry cell, optionally bidirectional)
     ŷ_{T+1 … T+H} = V h_T + c            (or a DeepOutput MLP when deep_output is set)
     ```
+    With `quantiles` the head emits `H·Q` values and `MonotoneQuantiles` turns them into
+    `[B, H, Q]` non-crossing quantiles (train with `PinballLoss(quantiles)`).
 
     Args:
         lookback: Input window length `T` (`None` for any length).
@@ -33,6 +36,7 @@ def build_forecaster(
         cell, units, bidirectional: see `rnnkit.models.build_recurrent`.
         deep_output: Hidden widths of a `DeepOutput` head; empty = linear head.
         dropout: Dropout between the recurrent layer and the head.
+        quantiles: Levels in (0, 1), increasing, for a quantile forecaster; empty = point.
         **cell_kwargs: Passed to the recurrent layer.
 
     Example:
@@ -46,8 +50,11 @@ def build_forecaster(
     hidden = build_recurrent(cell, units, bidirectional=bidirectional, **cell_kwargs)(inputs)
     if dropout:
         hidden = keras.layers.Dropout(dropout)(hidden)
+    width = horizon * len(quantiles) if quantiles else horizon
     if deep_output:
-        outputs = DeepOutput(horizon, hidden_units=tuple(deep_output), name="head")(hidden)
+        outputs = DeepOutput(width, hidden_units=tuple(deep_output), name="head")(hidden)
     else:
-        outputs = keras.layers.Dense(horizon, name="head")(hidden)
+        outputs = keras.layers.Dense(width, name="head")(hidden)
+    if quantiles:
+        outputs = MonotoneQuantiles(horizon, quantiles, name="quantiles")(outputs)
     return keras.Model(inputs, outputs, name=name)

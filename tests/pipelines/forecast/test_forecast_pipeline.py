@@ -127,7 +127,12 @@ def test_cli_run_and_predict(tmp_path, forecast_store):
     assert predicted.exit_code == 1, predicted.output  # two of the three inputs failed
     result = json.loads(predicted.stdout.strip().splitlines()[-1])
     expected = model.predict(model.input_example)[0]["forecast"]
-    assert result[0] == {"input": str(recent), "forecast": pytest.approx(expected)}
+    assert result[0]["input"] == str(recent)
+    assert result[0]["forecast"] == pytest.approx(expected)
+    for band in result[0]["intervals"].values():  # the run's conformal levels, 80 and 95
+        assert all(lo < f < hi for lo, f, hi in zip(band["lower"], expected, band["upper"],
+                                                    strict=True))
+    assert set(result[0]["intervals"]) == {"80", "95"}
     assert result[1]["input"] == str(short) and "lookback" in result[1]["error"]
     assert "gone.csv" in result[2]["error"]
     assert "2 of 3 inputs failed" in predicted.stderr
@@ -145,7 +150,8 @@ def test_cli_run_and_predict(tmp_path, forecast_store):
         assert call(f"{url}/ping")[0] == 200
         split = json.loads(pd.read_csv(recent).to_json(orient="split", index=False))
         status, served = call(f"{url}/invocations", {"dataframe_split": split})
-        assert status == 200 and served == {"predictions": [{"forecast": result[0]["forecast"]}]}
+        assert status == 200
+        assert served == {"predictions": [{k: result[0][k] for k in ("forecast", "intervals")}]}
         status, refused = call(f"{url}/invocations", "not json")
         assert status == 400 and {"error_code", "message"} <= set(refused)
         assert "stack_trace" not in refused and "valid JSON" in refused["message"]
@@ -160,7 +166,11 @@ def test_cli_run_and_predict(tmp_path, forecast_store):
 
 @pytest.mark.slow
 def test_default_profile_beats_the_naive_forecast_on_real_weather(forecast_store):
-    """`make forecast`'s job: real Seattle data, the model under the last-value MAE."""
+    """`make forecast`'s job: real Seattle data, the model under the last-value MAE, and
+    its conformal intervals covering the test period within 3 points of nominal."""
     result = run_task("forecast", "default", ["evaluate.statistical=none"])
     model, naive = result.report["model"]["mae"], result.report["baselines"]["naive"]["mae"]
     assert model < naive, (model, naive)
+    for level in ("80", "95"):
+        coverage = result.report["model"][f"coverage_{level}"]
+        assert abs(coverage - int(level) / 100) <= 0.03, (level, coverage)

@@ -38,6 +38,7 @@ OTHERS = {
     "BahdanauAttention": lambda **kw: L.BahdanauAttention(6, **kw),
     "AttentionPooling": lambda **kw: L.AttentionPooling(6, **kw),
     "MaskedMaxPooling": lambda **kw: L.MaskedMaxPooling(**kw),
+    "MonotoneQuantiles": lambda **kw: L.MonotoneQuantiles(2, (0.1, 0.5, 0.9), **kw),
 }
 ALL = {**RECURRENT, **CELLS, **OTHERS}
 BASE_KEYS = {"name", "trainable", "dtype"}
