@@ -73,10 +73,14 @@ class FeaturizeConfig(ConfigModel):
         hop_ms: Step between frames (10 ms).
         fmin, fmax: Mel band edges in Hz; `fmax=None` is half the sample rate.
         trim_db: Leading/trailing silence quieter than this many dB below the peak is
-            cut; `None` keeps it.
+            cut (to the first and last sample above it); `None` keeps it.
+        locate_ms: A clip still longer than this after trimming (a long recording with
+            the word somewhere inside) is cut to its loudest stretch this long, then
+            trimmed again; `None` cuts it at `max_frames` instead. 1 s holds every
+            trimmed FSDD digit but 3 of 2,500 (0.96 s is the 99.9th percentile).
         utterance_norm: `none`, `mean` (subtract each clip's mean per channel: removes
             microphone and voice colour) or `meanvar` (also divide by its std).
-        max_frames: Longer clips are cut to this many frames.
+        max_frames: Longer clips are cut to this many frames (after locating, a guard).
         cepstra: Keep the first this many DCT coefficients of each log-mel frame
             (MFCCs: the spectral envelope without pitch harmonics); `None` keeps the
             log-mels.
@@ -99,6 +103,7 @@ class FeaturizeConfig(ConfigModel):
     fmin: Annotated[float, Field(ge=0)] = 20.0
     fmax: PositiveFloat | None = None
     trim_db: PositiveFloat | None = 30.0
+    locate_ms: PositiveFloat | None = 1000.0
     utterance_norm: Literal["none", "mean", "meanvar"] = "none"
     max_frames: PositiveInt = 300
     cepstra: PositiveInt | None = None
@@ -145,6 +150,12 @@ class FeaturizeConfig(ConfigModel):
                 raise broken_rule(f"{name} must span at least one sample at sample_rate = "
                                   f"{self.sample_rate}; received {getattr(self, name):g}",
                                   name, "sample_rate")
+        longest = self.max_frames * self.hop_ms
+        if self.locate_ms is not None and not self.window_ms <= self.locate_ms <= longest:
+            raise broken_rule(f"locate_ms must be null or in [window_ms = {self.window_ms:g}, "
+                              f"max_frames * hop_ms = {longest:g}]; received "
+                              f"{self.locate_ms:g}", "locate_ms", "window_ms", "max_frames",
+                              "hop_ms")
         return self
 
 

@@ -1,4 +1,5 @@
-"""evaluate: each fold's model beside the majority class and a linear model, same test set."""
+"""evaluate: each fold's model beside the majority class and a linear model, same test set;
+its confusions overall and per held-out speaker (`pipelines.speech.confusion`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sklearn.preprocessing import StandardScaler
 
 from pipelines.core import plots
 from pipelines.core.types import Report
+from pipelines.speech import confusion as confusions
 from pipelines.speech.config import SpeechConfig
 from pipelines.speech.dataset import predict_proba
 from pipelines.speech.featurize import SpeechFeatures
@@ -48,20 +50,26 @@ def evaluate_fold(cfg: SpeechConfig, trained: Trained, features: SpeechFeatures,
     metrics = {name: scores(y_test, p) for name, p in predicted.items()}
     metrics["model"] = probability_scores(y_test, probs)
     matrix = confusion(y_test, predicted["model"], labels=np.arange(len(features.labels)))
-    return metrics, matrix
+    return metrics, matrix, predicted["model"]
 
 
 def evaluate(cfg: SpeechConfig, trained: Trained, features: SpeechFeatures) -> Report:
-    per_fold, matrix = {}, 0
+    per_fold, matrix, y_pred = {}, 0, []
     for fold in features.folds:
-        per_fold[fold.name], m = evaluate_fold(cfg, trained, features, fold)
+        per_fold[fold.name], m, predicted = evaluate_fold(cfg, trained, features, fold)
         matrix = matrix + m
+        y_pred.append(predicted)
+    tested = np.concatenate([f.test for f in features.folds])
+    speakers = confusions.by_speaker(features.y[tested], np.concatenate(y_pred),
+                                     [features.speakers[i] for i in tested], len(features.labels))
+    pairs = confusions.most_confused(matrix, features.labels)
     names = [n for n in NAMES if n in next(iter(per_fold.values()))]
     mean = {n: {k: float(np.mean([f[n][k] for f in per_fold.values()]))
                 for k in ("accuracy", "f1")} for n in names}
     several = len(per_fold) > 1
     extra = {"test_clips": sum(len(f.test) for f in features.folds),
-             "bad_files": len(features.bad), "resampled_files": features.resampled}
+             "bad_files": len(features.bad), "resampled_files": features.resampled,
+             **{f"speaker/{s}/accuracy": confusions.accuracy(m) for s, m in speakers.items()}}
     for name, fold in trained.folds.items():
         prefix = f"fold/{name}/" if several else ""
         extra.update({f"{prefix}epochs_run": fold.epochs_run,
@@ -79,10 +87,15 @@ def evaluate(cfg: SpeechConfig, trained: Trained, features: SpeechFeatures) -> R
         dataset=features.dataset,
         figures={"confusion_matrix": plots.confusion_matrix(matrix, features.labels, title),
                  "training_curves": plots.training_curves(
-                     {k: v.history for k, v in trained.folds.items()}, ylabel="cross-entropy")},
-        tables={"summary": summary(per_fold, mean, names, split)},
+                     {k: v.history for k, v in trained.folds.items()}, ylabel="cross-entropy"),
+                 **confusions.figures(speakers, features.labels, cfg.data.split == "speaker")},
+        tables={"summary": summary(per_fold, mean, names, split)
+                + "\n" + confusions.markdown(speakers, pairs),
+                **({"confusion_by_speaker": confusions.table(speakers, features.labels)}
+                   if speakers else {})},
         artifacts={"featurizer": features.featurizers[features.folds[0].name].to_dict(),
-                   "folds": per_fold, "bad_files": features.bad},
+                   "folds": per_fold, "bad_files": features.bad,
+                   "confusion_by_speaker": confusions.artifact(speakers, features.labels, pairs)},
         throughput={"train_clips_per_s": train_clips / max(trained.seconds, 1e-9)},
         extra_metrics=extra,
         tags={"cell": cfg.model.cell, "pooling": cfg.model.pooling, "split": cfg.data.split,

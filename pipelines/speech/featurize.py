@@ -64,7 +64,7 @@ def featurize(cfg: SpeechConfig, raw: SpeechRaw) -> SpeechFeatures:
     versions, pooled = [], []
     for i, clip in enumerate(tqdm(raw.clips, desc="log-mel", unit="clip", disable=None,
                                   leave=False)):
-        audio = template.trim(clip.audio)
+        audio = template.segment(clip.audio)  # as serving cuts it
         raw_frames = template.raw_logmel(audio, trimmed=True)
         pooled.append(np.concatenate([raw_frames.mean(axis=0), raw_frames.std(axis=0)]))
         frames = [template.from_logmel(raw_frames)]

@@ -2,7 +2,11 @@
 
 Plain NumPy and librosa, so a raw wav becomes model input with no TensorFlow::
 
-    waveform --trim silence--> log-mel [T, n_mels] (25 ms window, 10 ms hop)
+    waveform --trim silence (`sample_trim`, at every sample: any length of silence
+               around a clip gives the same cut)-->
+             --still longer than `locate_samples` (a long recording with the word
+               inside): its loudest stretch of that length, trimmed again-->
+             --log-mel [T, n_mels] (25 ms window, 10 ms hop)-->
              --optional DCT: the first `cepstra` coefficients (MFCCs)-->
              --per-utterance mean (and std) removed-->
              --optional deltas appended-->
@@ -15,6 +19,11 @@ edge frames repeated, the frame-to-frame motion of each channel.
 
 An all-zero frame means padding to the model (it is masked), so a real frame that
 happens to be all zeros is nudged off zero.
+
+`segment` (trim + locate) is the one cut that training (`featurize`) and serving both
+make. Format 1 (and untagged) files predate the sample-level trim and the locating:
+they load with `trim_samples=False, locate_samples=None` and keep cutting silence at
+frame boundaries and long clips at `max_frames`, as their models were trained.
 """
 
 from __future__ import annotations
@@ -34,7 +43,8 @@ LOG_FLOOR = 1e-10
 class LogMelFeaturizer(JsonState):
     """Waveform -> log-mel (or MFCC, + deltas) frames, normalised; saved as JSON."""
 
-    FORMAT: ClassVar[str] = "rnnkit-speech-featurizer/1"
+    FORMAT: ClassVar[str] = "rnnkit-speech-featurizer/2"
+    OLDER_FORMATS: ClassVar[tuple[str, ...]] = ("rnnkit-speech-featurizer/1",)
     UNTAGGED_OK: ClassVar[bool] = True  # saved without a tag before 2026-12
 
     sample_rate: int = 8000
@@ -45,6 +55,8 @@ class LogMelFeaturizer(JsonState):
     fmin: float = 20.0
     fmax: float | None = None
     trim_db: float | None = 30.0
+    trim_samples: bool = False  # format 1: silence cut at frame boundaries only
+    locate_samples: int | None = None  # format 1: long clips cut at max_frames
     utterance_norm: str = "mean"
     max_frames: int = 300
     cepstra: int | None = None
@@ -60,6 +72,9 @@ class LogMelFeaturizer(JsonState):
             sample_rate=f.sample_rate, n_mels=f.n_mels, win_length=win,
             hop_length=round(f.sample_rate * f.hop_ms / 1000),
             n_fft=1 << (win - 1).bit_length(), fmin=f.fmin, fmax=f.fmax, trim_db=f.trim_db,
+            trim_samples=True,
+            locate_samples=None if f.locate_ms is None else round(f.sample_rate * f.locate_ms
+                                                                  / 1000),
             utterance_norm=f.utterance_norm, max_frames=f.max_frames, cepstra=f.cepstra,
             deltas=f.deltas, labels=list(labels),
         )
@@ -70,15 +85,42 @@ class LogMelFeaturizer(JsonState):
         return (self.cepstra or self.n_mels) * (1 + self.deltas)
 
     # --- waveform -> frames ----------------------------------------------------------
+    def segment(self, audio: np.ndarray) -> np.ndarray:
+        """The spoken part of a clip, as training and serving both cut it: `trim`, and
+        when still longer than `locate_samples`, `locate` then `trim` again."""
+        audio = self.trim(np.asarray(audio, dtype="float32"))
+        if self.locate_samples is None or len(audio) <= self.locate_samples:
+            return audio
+        return self.trim(self.locate(audio))
+
     def trim(self, audio: np.ndarray) -> np.ndarray:
-        """Cut leading and trailing silence (kept whole if that leaves under a window)."""
+        """Cut leading and trailing silence (kept whole if that leaves under a window):
+        `sample_trim` with `trim_samples`, else librosa's trim (frames of `n_fft`
+        samples every hop, more than `trim_db` below the loudest, cut at frame centres,
+        so a clip's cut moved with the frame grid: format 1)."""
         if self.trim_db is None:
             return audio
-        import librosa
+        if self.trim_samples:
+            trimmed = sample_trim(audio, self.trim_db, self.n_fft)
+        else:
+            import librosa
 
-        trimmed, _ = librosa.effects.trim(audio, top_db=self.trim_db,
-                                          frame_length=self.n_fft, hop_length=self.hop_length)
+            trimmed, _ = librosa.effects.trim(audio, top_db=self.trim_db,
+                                              frame_length=self.n_fft,
+                                              hop_length=self.hop_length)
         return trimmed if len(trimmed) >= self.win_length else audio
+
+    def locate(self, audio: np.ndarray) -> np.ndarray:
+        """The loudest `locate_samples` of a longer clip: of the windows starting on a hop
+        (and the last one), the one of highest energy `Σ x²` (the first on a tie)."""
+        size = self.locate_samples
+        if size is None or len(audio) <= size:
+            return audio
+        energy = np.concatenate([[0.0], np.cumsum(np.square(audio, dtype="float64"))])
+        starts = np.append(np.arange(0, len(audio) - size + 1, self.hop_length),
+                           len(audio) - size)
+        best = int(starts[np.argmax(energy[starts + size] - energy[starts])])
+        return audio[best : best + size]
 
     def logmel(self, audio: np.ndarray, trimmed: bool = False) -> np.ndarray:
         """Frames `[T, n_features]` before train statistics: `from_logmel` of the
@@ -96,12 +138,13 @@ class LogMelFeaturizer(JsonState):
         return frames.astype("float32")
 
     def raw_logmel(self, audio: np.ndarray, trimmed: bool = False) -> np.ndarray:
-        """Log-mel frames `[T, n_mels]` as computed, before any normalisation."""
+        """Log-mel frames `[T, n_mels]` as computed, before any normalisation, of
+        `segment(audio)` (of `audio` itself when `trimmed`: already segmented)."""
         import librosa
 
         audio = np.asarray(audio, dtype="float32")
         if not trimmed:
-            audio = self.trim(audio)
+            audio = self.segment(audio)
         mel = librosa.feature.melspectrogram(
             y=audio, sr=self.sample_rate, n_fft=self.n_fft, win_length=self.win_length,
             hop_length=self.hop_length, n_mels=self.n_mels, fmin=self.fmin, fmax=self.fmax,
@@ -137,12 +180,41 @@ class LogMelFeaturizer(JsonState):
         return self.normalize(self.logmel(audio))
 
     # --- persistence (JsonState: save, load) ------------------------------------------
+    @classmethod
+    def checked(cls, data: dict) -> dict:
+        """Format 2, or an older one (its missing settings take their old defaults)."""
+        return data if data.get("format") in cls.OLDER_FORMATS else super().checked(data)
+
     def to_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict) -> LogMelFeaturizer:
         return cls(**data)
+
+
+def sample_trim(audio: np.ndarray, top_db: float, width: int) -> np.ndarray:
+    """`audio` from its first to its last loud sample, found at every sample (no frame
+    grid), so silence of any length before or after a clip gives the very same cut.
+
+    The energy `Σ x²` of the `width` samples centred on each sample (zeros outside the
+    clip) marks the voiced stretch: from the first to the last sample whose energy is
+    within `top_db` of the highest; inside it, the cut moves in to the first and last
+    sample whose amplitude is within `top_db` of the peak. An isolated click in the
+    silence is too short to lift its window's energy, so it is never the edge.
+    """
+    audio = np.asarray(audio)
+    n = len(audio)
+    total = np.concatenate([[0.0], np.cumsum(np.square(audio, dtype="float64"))])
+    at = np.arange(n)
+    energy = total[np.minimum(at + width - width // 2, n)] - total[np.maximum(at - width // 2, 0)]
+    voiced = np.flatnonzero(energy > energy.max() * 10 ** (-top_db / 10))
+    if not len(voiced):  # all zeros
+        return audio[:0]
+    stretch = audio[voiced[0] : voiced[-1] + 1]
+    level = np.abs(stretch)
+    loud = np.flatnonzero(level > np.abs(audio).max() * 10 ** (-top_db / 20))
+    return stretch[loud[0] : loud[-1] + 1]
 
 
 def cepstrum(log_mel: np.ndarray, count: int) -> np.ndarray:

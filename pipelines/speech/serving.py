@@ -3,7 +3,9 @@
 The logged model holds the `.keras` model and the featurizer JSON. Its input is a
 DataFrame with a `path` (wav file) or an `audio` (samples) + `sample_rate` column per
 row (or a plain list of wav paths); its output one `{"label", "probabilities"}` per row,
-or `{"error"}` for a row whose audio cannot be used (a missing, empty or corrupt file).
+or `{"error"}` for a row whose audio cannot be used (a missing, empty or corrupt file,
+a sample rate outside 8-48 kHz, over 10 s: `pipelines.speech.audio.check_clip`).
+Every clip is cut as training cut it (`LogMelFeaturizer.segment`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,12 @@ import pandas as pd
 
 from pipelines.core import serving, tracking
 from pipelines.core.errors import RnnkitUserError
-from pipelines.speech.audio import SpeechDataError, load_for_prediction, resample
+from pipelines.speech.audio import (
+    SpeechDataError,
+    check_clip,
+    load_for_prediction,
+    resample,
+)
 from pipelines.speech.dataset import predict_proba
 from pipelines.speech.featurizer import LogMelFeaturizer
 
@@ -31,6 +38,7 @@ def waveform(row: dict, featurizer: LogMelFeaturizer) -> np.ndarray:
         raise SpeechDataError("The `audio` samples hold NaN or infinite values.")
     rate = row.get("sample_rate")
     rate = featurizer.sample_rate if rate is None or pd.isna(rate) else int(rate)
+    check_clip(len(samples), rate)
     return resample(samples, rate, featurizer.sample_rate)
 
 

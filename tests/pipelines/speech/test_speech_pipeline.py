@@ -34,7 +34,8 @@ def test_stages_on_tiny_wavs_with_speaker_folds(wav_folder, tiny_cfg):
     assert set(report.baselines) == {"linear", "majority"}
     assert {"fold/ann/model_accuracy", "fold/cy/linear_f1"} <= set(report.extra_metrics)
     assert "| **mean** |" in report.tables["summary"]
-    assert set(report.figures) == {"confusion_matrix", "training_curves"}
+    assert set(report.figures) == {"confusion_matrix", "training_curves", "confusion_speaker_ann",
+                                   "confusion_speaker_bob", "confusion_speaker_cy"}
 
 
 @pytest.mark.dataset
@@ -58,6 +59,20 @@ def test_smoke_run_on_fsdd_logs_a_model_that_predicts_like_the_cli(tmp_path, spe
     assert "val/loss" in run.data.metrics
     artifacts = {a.path for a in speech_store.list_artifacts(result.run_id, "figures")}
     assert "figures/confusion_matrix.png" in artifacts
+    by_speaker = json.loads(Path(speech_store.download_artifacts(
+        result.run_id, "confusion_by_speaker.json", str(tmp_path))).read_text())
+    assert len(by_speaker["speakers"]) >= 4  # the test takes of a 500-clip subset
+    assert sum(s["clips"] for s in by_speaker["speakers"].values()) == run.data.metrics[
+        "test_clips"]
+    assert {f"figures/confusion_speaker_{s}.png" for s in by_speaker["speakers"]} <= artifacts
+    assert all(f"speaker/{s}/accuracy" in run.data.metrics for s in by_speaker["speakers"])
+    tables = {a.path for a in speech_store.list_artifacts(result.run_id, "tables")}
+    assert "tables/confusion_by_speaker.csv" in tables
+    summary = Path(speech_store.download_artifacts(result.run_id, "summary.md",
+                                                   str(tmp_path))).read_text()
+    pairs = by_speaker["most_confused"]
+    assert 0 < len(pairs) <= 10 and "Most confused pairs" in summary
+    assert f"| {pairs[0]['true']} | {pairs[0]['predicted']} | {pairs[0]['count']} |" in summary
     versions = speech_store.search_model_versions(f"run_id='{result.run_id}'")
     assert [v.name for v in versions] == ["rnnkit-speech-smoke"]
 
