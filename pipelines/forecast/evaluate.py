@@ -9,7 +9,7 @@ import numpy as np
 
 from pipelines.core import plots as core_plots
 from pipelines.core.types import Report
-from pipelines.forecast import baselines, conformal, plots
+from pipelines.forecast import baselines, conformal, plots, significance
 from pipelines.forecast.config import ForecastConfig
 from pipelines.forecast.featurize import ForecastFeatures
 from pipelines.forecast.metrics import (
@@ -154,6 +154,10 @@ def evaluate(cfg: ForecastConfig, trained: Trained, features: ForecastFeatures) 
 
     backtest = _backtest(actual, forecasts, windows, features, e.backtest_windows)
     tables = {"backtest": backtest}
+    tables["diebold_mariano"], dm_metrics, dm_note = significance.model_vs_naive(
+        actual, forecasts, windows, features)
+    extra.update(dm_metrics)
+    notes.append(dm_note)
     if len(features.series) > 1:
         table, share = _per_series(actual, scale, forecasts, windows, features)
         tables["per_series"] = table

@@ -167,3 +167,32 @@ def test_a_run_over_several_series_reports_each_and_the_share_beating_naive(tmp_
     metrics = store.get_run(result.run_id).data.metrics
     share = next(v for k, v in metrics.items() if k.endswith("share_of_series_beating_naive"))
     assert share == pytest.approx(wins / 3)
+
+
+def test_diebold_mariano_matches_the_formula_and_tells_a_real_edge_from_noise():
+    from pipelines.forecast.significance import diebold_mariano
+
+    rng = np.random.default_rng(3)
+    a, b = rng.exponential(size=200), rng.exponential(size=200)
+    stat, p = diebold_mariano(a, b, horizon=1)  # no overlap: no lags
+    d = a - b
+    se = np.sqrt(np.mean((d - d.mean()) ** 2) / len(d))  # DM: γ̂_0 = (1/n) Σ (d - d̄)²
+    assert stat == pytest.approx(d.mean() / se, rel=1e-6)
+    assert p == pytest.approx(math.erfc(abs(stat) / math.sqrt(2)), rel=1e-6)
+    better, p_better = diebold_mariano(0.8 * b, b, horizon=1)
+    assert better < 0 and p_better < 0.01
+    assert math.isnan(diebold_mariano(b, b, horizon=1)[1])
+
+
+def test_a_run_states_whether_its_edge_over_naive_is_significant(tmp_path, task_store):
+    store = task_store("forecast")
+    result = run_task("forecast", "smoke", ["data.source=sp500", "data.series=[AAPL,MSFT]",
+                                            "evaluate.statistical=none"])
+    table = Path(store.download_artifacts(result.run_id, "tables/diebold_mariano.md",
+                                          tmp_path)).read_text()
+    assert "| AAPL |" in table and "| MSFT |" in table and "| all (mean per origin) |" in table
+    summary = Path(store.download_artifacts(result.run_id, "summary.md", tmp_path)).read_text()
+    assert "Diebold–Mariano" in summary and "the naive forecast (DM" in summary
+    metrics = store.get_run(result.run_id).data.metrics
+    p = next(v for k, v in metrics.items() if k.endswith("dm_vs_naive_p"))
+    assert 0 <= p <= 1
