@@ -51,3 +51,22 @@ def save_and_reload(model, tmp_path, name="model.keras"):
     path = tmp_path / name
     model.save(path)
     return keras.models.load_model(path)
+
+
+def load_legacy_model(name):
+    """A model saved by an older rnnkit, kept as text and arrays (no binary `.keras` in
+    git): `tests/rnnkit/models/fixtures/<name>.json` is the `config.json` of the saved
+    file, `<name>_weights.npz` its weights in `get_weights()` order. Rebuilt through
+    the same deserialization as `keras.saving.load_model`."""
+    from pathlib import Path
+
+    import keras
+    import numpy as np
+
+    import rnnkit.models  # noqa: F401  (registers rnnkit's serializables)
+
+    fixtures = Path(__file__).parent / "rnnkit" / "models" / "fixtures"
+    model = keras.models.model_from_json((fixtures / f"{name}.json").read_text())
+    weights = np.load(fixtures / f"{name}_weights.npz")
+    model.set_weights([weights[f"arr_{i}"] for i in range(len(weights.files))])
+    return model

@@ -2,7 +2,7 @@ import keras
 import numpy as np
 import pytest
 
-from layer_testing import random_mask, save_and_reload
+from layer_testing import load_legacy_model, random_mask, save_and_reload
 from rnnkit.layers import Elman, LeakyCell, LeakyRNN, StackedRNN
 
 B, T, D = 3, 8, 4
@@ -76,13 +76,13 @@ def test_mixed_layers_and_cells_serialise_as_instances(tmp_path):
 
 
 def test_a_stack_saved_by_name_in_the_old_format_still_loads():
-    """tests/rnnkit/models/fixtures/legacy_stacked.keras: StackedRNN([4, 3],
+    """tests/rnnkit/models/fixtures/legacy_stacked.json (+ _weights.npz): StackedRNN([4, 3],
     cell="leaky", shortcuts=True), saved by rnnkit at commit db51766."""
     from pathlib import Path
 
     fixtures = Path(__file__).parents[1] / "models" / "fixtures"
     saved = np.load(fixtures / "legacy_outputs.npz")
-    model = keras.saving.load_model(fixtures / "legacy_stacked.keras")
+    model = load_legacy_model("legacy_stacked")
     stack = model.layers[0]
     assert [type(layer).__name__ for layer in stack.recurrent_layers] == ["LeakyRNN"] * 2
     assert stack.units == [4, 3] and stack.shortcuts

@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from layer_testing import save_and_reload
+from layer_testing import load_legacy_model, save_and_reload
 from rnnkit.models.seq2seq import Seq2SeqInference, build_seq2seq, masked_sparse_crossentropy
 
 SOURCE = np.array([[5, 9, 2, 7, 0, 0], [3, 4, 5, 6, 7, 8], [11, 0, 0, 0, 0, 0]], "int32")
@@ -88,8 +88,8 @@ def test_a_model_learns_to_copy():
 
 
 def test_a_functional_seq2seq_saved_before_the_model_class_still_translates():
-    """fixtures/legacy_seq2seq.keras: `build_seq2seq` of commit db51766 (a plain functional
-    model found by layer names); it loads, and `Seq2SeqInference` converts it to a
+    """fixtures/legacy_seq2seq.json (+ _weights.npz): `build_seq2seq` of commit db51766
+    (a plain functional model found by layer names); it loads, and `Seq2SeqInference` converts it to a
     `Seq2Seq` whose step decoding reproduces the old model's teacher-forced outputs."""
     from pathlib import Path
 
@@ -97,7 +97,7 @@ def test_a_functional_seq2seq_saved_before_the_model_class_still_translates():
 
     fixtures = Path(__file__).parent / "fixtures"
     saved = np.load(fixtures / "legacy_outputs.npz")
-    legacy = keras.saving.load_model(fixtures / "legacy_seq2seq.keras")
+    legacy = load_legacy_model("legacy_seq2seq")
     inputs = {"source": saved["source"], "target_in": saved["target_in"]}
     np.testing.assert_allclose(legacy.predict(inputs, verbose=0), saved["seq2seq"], atol=1e-6)
     inference = Seq2SeqInference(legacy)
