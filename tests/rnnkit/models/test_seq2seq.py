@@ -90,7 +90,8 @@ def test_a_model_learns_to_copy():
 def test_a_functional_seq2seq_saved_before_the_model_class_still_translates():
     """fixtures/legacy_seq2seq.json (+ _weights.npz): `build_seq2seq` of commit db51766
     (a plain functional model found by layer names); it loads, and `Seq2SeqInference`
-    converts it to a `Seq2Seq` whose step decoding reproduces the old model's teacher-forced outputs."""
+    converts it to a `Seq2Seq` whose step decoding reproduces the old model's
+    teacher-forced outputs."""
     from pathlib import Path
 
     from rnnkit.models.seq2seq import Seq2Seq
