@@ -37,18 +37,19 @@ MASE_NOTE = (
 def forecast_levels(model, features: ForecastFeatures, split="test", batch_size=256):
     """Model forecasts of `split` in original units: `[windows, horizon]`, the point
     forecast (a quantile model's level nearest 0.5)."""
-    values = _model_outputs(model, features, split, batch_size)
+    return point_of(model, model_outputs(model, features, split, batch_size))
+
+
+def point_of(model, outputs):
+    """The point forecast among a model's outputs (`[..., levels]` for a quantile model)."""
     levels = model_quantiles(model)
-    return values[..., median_index(levels)] if levels else values
+    return outputs[..., median_index(levels)] if levels else outputs
 
 
-def forecast_quantiles(model, features: ForecastFeatures, split="test", batch_size=256):
-    """A quantile model's forecasts of `split`, `[windows, horizon, levels]`, original
-    units (the scaling is affine, so quantiles map to quantiles)."""
-    return _model_outputs(model, features, split, batch_size)
-
-
-def _model_outputs(model, features, split, batch_size):
+def model_outputs(model, features: ForecastFeatures, split="test", batch_size=256):
+    """What the model forecasts for `split` in original units: `[windows, horizon]`, or
+    `[windows, horizon, levels]` for a quantile model (the scaling is affine, so
+    quantiles map to quantiles)."""
     windows = features.windows[split]
     scaled = model.predict(WindowDataset(windows, batch_size, with_targets=False), verbose=0)
     out = np.empty(scaled.shape, dtype="float64")
@@ -70,19 +71,16 @@ def split_actuals(features: ForecastFeatures, split="test") -> tuple[np.ndarray,
     return actual, np.array([features.naive_scale(s) for s in windows.index[:, 0]])
 
 
-def test_actuals(features: ForecastFeatures) -> tuple[np.ndarray, np.ndarray]:
-    """`split_actuals` of the test split (what `rescore` judges models on)."""
-    return split_actuals(features, "test")
-
-
 @dataclass
 class SplitForecasts:
     """Every forecaster's forecasts of one split: ``forecasts[name] = (rows, values)``,
-    `rows` the windows it forecast (all, or the statistical baseline's spread)."""
+    `rows` the windows it forecast (all, or the statistical baseline's spread);
+    ``model_outputs`` the model's own (its quantiles, for a quantile model)."""
 
     actual: np.ndarray
     scale: np.ndarray
     forecasts: dict[str, tuple[np.ndarray, np.ndarray]]
+    model_outputs: np.ndarray
 
 
 def split_forecasts(cfg: ForecastConfig, model, features: ForecastFeatures,
@@ -99,7 +97,8 @@ def split_forecasts(cfg: ForecastConfig, model, features: ForecastFeatures,
         rows = sids == sid
         naive[rows] = baselines.naive(s.level, ends[rows], h)
         seasonal[rows] = baselines.seasonal_naive(s.level, ends[rows], h, features.season)
-    out = {"model": (every, forecast_levels(model, features, split)),
+    outputs = model_outputs(model, features, split)
+    out = {"model": (every, point_of(model, outputs)),
            "naive": (every, naive), "seasonal_naive": (every, seasonal)}
     if e.statistical != "none":
         rows = baselines.spread(len(windows), e.statistical_max_windows)
@@ -110,7 +109,7 @@ def split_forecasts(cfg: ForecastConfig, model, features: ForecastFeatures,
                 stat[mine] = baselines.statistical(e.statistical, s.level, s.n_train,
                                                    ends[rows][mine], h, e.refit_every)
         out[e.statistical] = (rows, stat)
-    return SplitForecasts(actual, scale, out)
+    return SplitForecasts(actual, scale, out, outputs)
 
 
 def evaluate(cfg: ForecastConfig, trained: Trained, features: ForecastFeatures) -> Report:
@@ -128,8 +127,7 @@ def evaluate(cfg: ForecastConfig, trained: Trained, features: ForecastFeatures) 
             last, actual, forecasts["model"])
     levels = model_quantiles(trained.model)
     if levels:
-        metrics["model"].update(quantile_metrics(
-            actual, forecast_quantiles(trained.model, features), levels))
+        metrics["model"].update(quantile_metrics(actual, test.model_outputs, levels))
 
     calibration, figures, half = _intervals(cfg, trained.model, features, test, metrics)
     extra, notes = {}, [MASE_NOTE]
@@ -203,7 +201,6 @@ def _intervals(cfg, model, features, test: SplitForecasts, metrics):
     made = {split: _times(features, split, 0) for split in ("val", "test")}
     known = {split: _times(features, split, features.preprocessor.horizon)
              for split in ("val", "test")}
-    calibration, by_step = None, None
     for name, (rows, values) in test.forecasts.items():
         val_rows, val_values = val.forecasts[name]
         pool = np.concatenate([
@@ -214,14 +211,14 @@ def _intervals(cfg, model, features, test: SplitForecasts, metrics):
         half = conformal.rolling_quantiles(pool, pool_known, made["test"][rows], levels, window)
         metrics[name].update(conformal.interval_metrics(
             test.actual[rows], values, test.scale[rows], half, levels))
-        if name == "model":
+        if name == "model":  # what serving needs, and the model's bands for the figures
             latest = np.argsort(pool_known, kind="stable")[-window:]
             calibration = conformal.Calibration(
                 levels, conformal.score_quantiles(pool[latest], levels).tolist(),
                 {s.name: features.naive_scale(i) for i, s in enumerate(features.series)})
+            model_half = half
             by_step = conformal.coverage_by_step(test.actual, values, test.scale, half)
-            test_half = half
-    return calibration, {"interval_coverage": plots.interval_coverage(levels, by_step)}, test_half
+    return calibration, {"interval_coverage": plots.interval_coverage(levels, by_step)}, model_half
 
 
 def _times(features, split, offset) -> np.ndarray:

@@ -15,7 +15,7 @@ import numpy as np
 
 from pipelines.core.errors import RnnkitUserError
 from pipelines.core.serving import task_model
-from pipelines.forecast.evaluate import forecast_levels, test_actuals
+from pipelines.forecast.evaluate import forecast_levels, split_actuals
 from pipelines.forecast.featurize import ForecastFeatures
 from pipelines.forecast.metrics import point_metrics
 from pipelines.forecast.preprocess import Preprocessor
@@ -42,7 +42,7 @@ def score_model(cfg, raw, features: ForecastFeatures, model) -> dict[str, float]
     windows = WindowSet(matrices, [np.zeros(len(m)) for m in matrices], test.index,
                         pre.lookback, pre.horizon)
     view = dataclasses.replace(features, preprocessor=pre, windows={"test": windows})
-    actual, scale = test_actuals(features)
+    actual, scale = split_actuals(features, "test")
     return point_metrics(actual, forecast_levels(keras_model, view), scale)
 
 
