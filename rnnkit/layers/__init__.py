@@ -8,6 +8,7 @@ from rnnkit.layers.leaky import LeakyCell, LeakyRNN
 from rnnkit.layers.multiscale import MultiScaleCell, MultiScaleRNN
 from rnnkit.layers.pooling import AttentionPooling, MaskedMaxPooling
 from rnnkit.layers.quantiles import MonotoneQuantiles
+from rnnkit.layers.series_embedding import SeriesEmbedding
 from rnnkit.layers.skip_delay import SkipDelayCell, SkipDelayRNN
 from rnnkit.layers.stacked import StackedRNN
 
@@ -25,6 +26,7 @@ __all__ = [
     "MonotoneQuantiles",
     "MultiScaleCell",
     "MultiScaleRNN",
+    "SeriesEmbedding",
     "SkipDelayCell",
     "SkipDelayRNN",
     "StackedRNN",

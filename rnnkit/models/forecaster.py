@@ -2,7 +2,7 @@
 
 import keras
 
-from rnnkit.layers import DeepOutput, MonotoneQuantiles
+from rnnkit.layers import DeepOutput, MonotoneQuantiles, SeriesEmbedding
 from rnnkit.models.registry import build_recurrent
 
 
@@ -17,6 +17,8 @@ def build_forecaster(
     deep_output=(),
     dropout=0.0,
     quantiles=(),
+    num_series=0,
+    series_embedding=0,
     name="forecaster",
     **cell_kwargs,
 ):
@@ -28,6 +30,9 @@ def build_forecaster(
     ```
     With `quantiles` the head emits `H·Q` values and `MonotoneQuantiles` turns them into
     `[B, H, Q]` non-crossing quantiles (train with `PinballLoss(quantiles)`).
+    With `series_embedding` the model is global: its inputs are
+    `{"window": [B, T, F], "series": [B]}` and every step reads `[x_t ; E[s]]`
+    (`SeriesEmbedding`; ids outside 0 … num_series-1 read the unseen-series row).
 
     Args:
         lookback: Input window length `T` (`None` for any length).
@@ -37,6 +42,8 @@ def build_forecaster(
         deep_output: Hidden widths of a `DeepOutput` head; empty = linear head.
         dropout: Dropout between the recurrent layer and the head.
         quantiles: Levels in (0, 1), increasing, for a quantile forecaster; empty = point.
+        num_series: Series seen in training (the embedding's rows, besides the unseen one).
+        series_embedding: Width of a learned series embedding; 0 = none (one input).
         **cell_kwargs: Passed to the recurrent layer.
 
     Example:
@@ -46,8 +53,14 @@ def build_forecaster(
     model.output_shape  # (None, 24)
     ```
     """
-    inputs = keras.Input((lookback, num_features), name="window")
-    hidden = build_recurrent(cell, units, bidirectional=bidirectional, **cell_kwargs)(inputs)
+    window = keras.Input((lookback, num_features), name="window")
+    inputs, steps = window, window
+    if series_embedding:
+        series = keras.Input((), dtype="int32", name="series")
+        inputs = {"window": window, "series": series}
+        steps = SeriesEmbedding(num_series, series_embedding, name="series_embedding")(
+            [window, series])
+    hidden = build_recurrent(cell, units, bidirectional=bidirectional, **cell_kwargs)(steps)
     if dropout:
         hidden = keras.layers.Dropout(dropout)(hidden)
     width = horizon * len(quantiles) if quantiles else horizon
