@@ -127,6 +127,9 @@ class ModelConfig(RecurrentModelConfig):
         quantiles: Levels to forecast, e.g. `[0.1, 0.5, 0.9]`: the model emits one
             forecast per level (they never cross), trains on the pinball loss, and its
             point forecast is the level nearest 0.5; empty = a point forecaster.
+        series_embedding: Width of a learned embedding of the series id appended to every
+            input step (a global model over many series tells them apart by it); 0 =
+            none. Series never seen in training read a shared unseen-series row.
     """
 
     units: PositiveInt = 64
@@ -134,6 +137,7 @@ class ModelConfig(RecurrentModelConfig):
     deep_output: list[PositiveInt] = Field(default_factory=list)
     dropout: Dropout = 0.0
     quantiles: list[float] = Field(default_factory=list)
+    series_embedding: NonNegativeInt = 0
 
     @field_validator("quantiles")
     @classmethod
@@ -174,8 +178,15 @@ class EvaluateConfig(ConfigModel):
             (it refits per window; spread evenly over the test period).
         backtest_windows: Rolling-origin backtest: the test period cut into this many
             consecutive folds, each scored on its own (one pass over the test set).
-        refit_every: Refit the statistical baseline's parameters every k of its
-            forecast origins; 0 fits once on the train split and only filters after.
+        refit_every: Refit the forecasters every k forecast origins of the test period:
+            the model warm-starts from its weights and trains `refit_epochs` epochs on
+            every window observed by then; the statistical baseline refits its
+            parameters every k of its own origins. 0 = fit once, before the test period.
+        refit_epochs: Epochs of each warm-started refit of the model.
+        holdout_series: Keep this many series (chosen at random with `train.seed`) out of
+            training and validation entirely; they are forecast on their test period
+            and reported apart (`holdout/...`): how the model does on a series it never
+            saw. Needs more series than this.
         interval: Nominal coverage of the split-conformal prediction intervals put
             around every forecaster (model and baselines), one number or a list
             (`[0.8, 0.95]`); calibrated per horizon step on the validation windows.
@@ -188,6 +199,8 @@ class EvaluateConfig(ConfigModel):
     statistical_max_windows: PositiveInt = 50
     backtest_windows: PositiveInt = 5
     refit_every: NonNegativeInt = 0
+    refit_epochs: PositiveInt = 1
+    holdout_series: NonNegativeInt = 0
     interval: list[float] = Field(default_factory=lambda: [0.8, 0.95])
     plot_series: PositiveInt = 200
 

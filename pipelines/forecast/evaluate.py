@@ -18,8 +18,8 @@ from pipelines.forecast.metrics import (
     point_metrics,
     quantile_metrics,
 )
+from pipelines.forecast.refit import refit_outputs
 from pipelines.forecast.train import Trained
-from pipelines.forecast.windows import WindowDataset
 from rnnkit.layers.quantiles import median_index, model_quantiles
 
 INTERVAL_NOTE = (
@@ -51,7 +51,7 @@ def model_outputs(model, features: ForecastFeatures, split="test", batch_size=25
     `[windows, horizon, levels]` for a quantile model (the scaling is affine, so
     quantiles map to quantiles)."""
     windows = features.windows[split]
-    scaled = model.predict(WindowDataset(windows, batch_size, with_targets=False), verbose=0)
+    scaled = model.predict(features.batches(split, batch_size, with_targets=False), verbose=0)
     out = np.empty(scaled.shape, dtype="float64")
     pre = features.preprocessor
     for sid, s in enumerate(features.series):
@@ -84,9 +84,10 @@ class SplitForecasts:
 
 
 def split_forecasts(cfg: ForecastConfig, model, features: ForecastFeatures,
-                    split: str) -> SplitForecasts:
-    """The model, naive, seasonal naive and (on a spread of windows) the statistical
-    baseline on the windows of `split`, original units."""
+                    split: str, statistical: bool = True, outputs=None) -> SplitForecasts:
+    """The model, naive, seasonal naive and (on a spread of windows, unless
+    `statistical` is false) the statistical baseline on the windows of `split`,
+    original units. `outputs`: the model's, when already made (a refit backtest)."""
     e, h = cfg.evaluate, features.preprocessor.horizon
     windows = features.windows[split]
     sids, ends = windows.index[:, 0], windows.index[:, 1]
@@ -97,10 +98,10 @@ def split_forecasts(cfg: ForecastConfig, model, features: ForecastFeatures,
         rows = sids == sid
         naive[rows] = baselines.naive(s.level, ends[rows], h)
         seasonal[rows] = baselines.seasonal_naive(s.level, ends[rows], h, features.season)
-    outputs = model_outputs(model, features, split)
+    outputs = model_outputs(model, features, split) if outputs is None else outputs
     out = {"model": (every, point_of(model, outputs)),
            "naive": (every, naive), "seasonal_naive": (every, seasonal)}
-    if e.statistical != "none":
+    if statistical and e.statistical != "none":
         rows = baselines.spread(len(windows), e.statistical_max_windows)
         stat = np.empty((len(rows), h))
         for sid, s in enumerate(features.series):
@@ -115,7 +116,10 @@ def split_forecasts(cfg: ForecastConfig, model, features: ForecastFeatures,
 def evaluate(cfg: ForecastConfig, trained: Trained, features: ForecastFeatures) -> Report:
     e, h = cfg.evaluate, features.preprocessor.horizon
     windows = features.windows["test"]
-    test = split_forecasts(cfg, trained.model, features, "test")
+    refit, refits = (None, 0)
+    if e.refit_every:
+        refit, refits = refit_outputs(cfg, trained, features, model_outputs)
+    test = split_forecasts(cfg, trained.model, features, "test", outputs=refit)
     actual, scale = test.actual, test.scale
     last = np.array([features.series[s].level[t] for s, t in windows.index])
     forecasts = {name: values for name, (rows, values) in test.forecasts.items()
@@ -140,6 +144,14 @@ def evaluate(cfg: ForecastConfig, trained: Trained, features: ForecastFeatures) 
             f"windows (spread evenly); the model's MAE on those same windows is "
             f"{extra[f'model_mae_on_{e.statistical}_windows']:.4g}."
         )
+    if e.refit_every:
+        extra["refits"] = refits
+        notes.append(
+            f"Backtest with refits: the model was refit {refits} times through the test "
+            f"period (every {e.refit_every} forecast origins, warm-started, "
+            f"{e.refit_epochs} epoch(s) on every window observed by then); its test metrics "
+            "are those forecasts'. The registered model is the one trained before the test "
+            "period.")
     if e.interval:
         notes.append(INTERVAL_NOTE.format(n=len(features.windows["val"])))
     if levels:
@@ -157,11 +169,27 @@ def evaluate(cfg: ForecastConfig, trained: Trained, features: ForecastFeatures) 
     extra.update(dm_metrics)
     notes.append(dm_note)
     if len(features.series) > 1:
-        table, share = _per_series(actual, scale, forecasts, windows, features)
+        groups = [("test", actual, scale, forecasts, windows)]
+        if features.holdout:
+            held = split_forecasts(cfg, trained.model, features, "holdout", statistical=False)
+            held_forecasts = {k: v for k, (_, v) in held.forecasts.items()}
+            groups.append(("holdout", held.actual, held.scale, held_forecasts,
+                           features.windows["holdout"]))
+            extra.update(_holdout_metrics(held.actual, held.scale, held_forecasts))
+        table, shares = _per_series(groups, features)
         tables["per_series"] = table
-        extra["share_of_series_beating_naive"] = share
-        notes.append(f"Over {len(features.series)} series: the model's MAE is below the "
-                     f"naive forecast's on {share:.0%} of them (tables/per_series.md).")
+        extra["share_of_series_beating_naive"] = shares["test"]
+        trained_on = len(features.series) - len(features.holdout)
+        notes.append(f"Over {trained_on} series: the model's MAE is below the naive "
+                     f"forecast's on {shares['test']:.0%} of them (tables/per_series.md).")
+        if features.holdout:
+            extra["holdout/share_of_series_beating_naive"] = shares["holdout"]
+            notes.append(
+                f"Held out of training and validation entirely: {', '.join(features.holdout)}"
+                f" ({len(features.holdout)} series, their test period). There the model's "
+                f"MASE is {extra['holdout/mase']:.4g} against the naive forecast's "
+                f"{extra['baseline/naive/holdout/mase']:.4g}, and it beats naive on "
+                f"{shares['holdout']:.0%} of them.")
     model_metrics = metrics.pop("model")
     epochs = trained.epochs_run
     return Report(
@@ -223,8 +251,7 @@ def _intervals(cfg, model, features, test: SplitForecasts, metrics):
 
 def _times(features, split, offset) -> np.ndarray:
     """When each window of `split` is made (offset 0) or its step `offset` observed."""
-    return np.array([features.series[s].times[e + offset]
-                     for s, e in features.windows[split].index], dtype="datetime64[ns]")
+    return features.times_at(features.windows[split].index, offset)
 
 
 def resolved_params(features) -> dict:
@@ -262,23 +289,38 @@ def _cell(value) -> str:
     return "–" if value is None else f"{value:.4g}"
 
 
-def _per_series(actual, scale, forecasts, windows, features):
-    """One row per series: MAE and MASE of the model and the naive forecast, and whether
-    the model wins; with the share of series it wins on."""
-    lines = ["| series | windows | model MAE | naive MAE | model MASE | naive MASE | model wins |",
-             "|---|---:|---:|---:|---:|---:|---|"]
-    wins = []
-    for sid, series in enumerate(features.series):
-        rows = windows.index[:, 0] == sid
-        if not rows.any():
-            continue
-        model, naive = (point_metrics(actual[rows], forecasts[k][rows], scale[rows])
-                        for k in ("model", "naive"))
-        wins.append(model["mae"] < naive["mae"])
-        lines.append(f"| {series.name} | {int(rows.sum())} | {model['mae']:.4g} | "
-                     f"{naive['mae']:.4g} | {model['mase']:.4g} | {naive['mase']:.4g} | "
-                     f"{'yes' if wins[-1] else 'no'} |")
-    return "\n".join(lines) + "\n", float(np.mean(wins)) if wins else float("nan")
+def _holdout_metrics(actual, scale, forecasts) -> dict[str, float]:
+    """`holdout/<metric>` of the model and `baseline/<name>/holdout/<metric>` of each
+    baseline, on the held-out series' test windows."""
+    out = {}
+    for name, values in forecasts.items():
+        prefix = "holdout" if name == "model" else f"baseline/{name}/holdout"
+        out.update({f"{prefix}/{k}": v for k, v in point_metrics(actual, values, scale).items()})
+    return out
+
+
+def _per_series(groups, features):
+    """One row per series: MAE and MASE of the model and the naive forecast, whether it
+    was trained on, and whether the model wins; with the share of series it wins on, per
+    group (``"test"``: the series trained on, ``"holdout"``: those held out)."""
+    lines = ["| series | trained on | windows | model MAE | naive MAE | model MASE | "
+             "naive MASE | model wins |", "|---|---|---:|---:|---:|---:|---:|---|"]
+    shares = {}
+    for group, actual, scale, forecasts, windows in groups:
+        wins = []
+        for sid, series in enumerate(features.series):
+            rows = windows.index[:, 0] == sid
+            if not rows.any():
+                continue
+            model, naive = (point_metrics(actual[rows], forecasts[k][rows], scale[rows])
+                            for k in ("model", "naive"))
+            wins.append(model["mae"] < naive["mae"])
+            lines.append(f"| {series.name} | {'no' if group == 'holdout' else 'yes'} | "
+                         f"{int(rows.sum())} | {model['mae']:.4g} | {naive['mae']:.4g} | "
+                         f"{model['mase']:.4g} | {naive['mase']:.4g} | "
+                         f"{'yes' if wins[-1] else 'no'} |")
+        shares[group] = float(np.mean(wins)) if wins else float("nan")
+    return "\n".join(lines) + "\n", shares
 
 
 def _backtest(actual, forecasts, windows, features, folds):

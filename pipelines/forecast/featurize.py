@@ -11,9 +11,10 @@ from pipelines.core import naming
 from pipelines.forecast.config import ForecastConfig
 from pipelines.forecast.preprocess import ForecastFeatureError, Preprocessor
 from pipelines.forecast.raw import ForecastRaw
-from pipelines.forecast.windows import WindowSet
+from pipelines.forecast.windows import WindowDataset, WindowSet
 
 SPLITS = ("train", "val", "test")
+HOLDOUT = "holdout"  # the test-period windows of series kept out of training
 
 
 @dataclass
@@ -40,6 +41,23 @@ class ForecastFeatures:
     native_frequency: str | None
     dataset: str = ""
     filled: dict[str, dict[str, int]] = field(default_factory=dict)
+    holdout: list[str] = field(default_factory=list)
+    """Series kept out of training and validation (`evaluate.holdout_series`): their
+    test-period windows are the split `"holdout"`."""
+
+    def batches(self, split: str, batch_size: int, **kwargs) -> WindowDataset:
+        """The batches of `split` as the model reads them (with series ids when it has
+        a series embedding)."""
+        ids = None
+        if self.preprocessor.series_index:
+            ids = np.array([self.preprocessor.series_id(s.name) for s in self.series])
+        return WindowDataset(self.windows[split], batch_size, series_ids=ids, **kwargs)
+
+    def times_at(self, index: np.ndarray, offset: int = 0) -> np.ndarray:
+        """The time of step `end + offset` of each `(series id, end)` window of `index`:
+        when it is made (0), or when its step `offset` is observed."""
+        return np.array([self.series[s].times[e + offset] for s, e in index],
+                        dtype="datetime64[ns]")
 
     def naive_scale(self, series_id: int) -> float:
         """In-sample one-step naive MAE on the train split (the MASE denominator)."""
@@ -90,7 +108,11 @@ def featurize(cfg: ForecastConfig, raw: ForecastRaw) -> ForecastFeatures:
         frequency=steps["frequency"], fill_limit=steps["fill_limit"], calendar=f.calendar,
         returns=f.returns, lookback=lookback, horizon=horizon,
     )
-    series, filled, index = [], {}, {split: [] for split in SPLITS}
+    holdout = _holdout(cfg, list(raw.series))
+    if cfg.model.series_embedding:
+        pre.series_index = {name: i for i, name in
+                            enumerate(n for n in raw.series if n not in holdout)}
+    series, filled, index = [], {}, {split: [] for split in (*SPLITS, HOLDOUT)}
     for sid, (name, frame) in enumerate(raw.series.items()):
         regular, filled[name] = pre.regularize(frame, name)
         unscaled = pre.matrix(regular)
@@ -104,11 +126,13 @@ def featurize(cfg: ForecastConfig, raw: ForecastRaw) -> ForecastFeatures:
                                  regular[raw.target].to_numpy("float64"), scaled,
                                  scaled[:, 0].copy(), n_train, n_val))
         for split, ends in _window_ends(n, n_train, n_val, lookback, horizon).items():
+            if name in holdout:  # never trained or validated on: its test period only
+                split, ends = (HOLDOUT, ends) if split == "test" else (split, ends[:0])
             if split == "train":
                 ends = ends[::-1][:: f.stride][::-1]
             index[split].append(np.stack([np.full(len(ends), sid), ends], axis=1))
     windows = {}
-    for split in SPLITS:
+    for split in (*SPLITS, HOLDOUT) if holdout else SPLITS:
         rows = np.concatenate(index[split])
         limit = cfg.train.max_train_windows
         if split == "train" and limit and len(rows) > limit:
@@ -125,7 +149,21 @@ def featurize(cfg: ForecastConfig, raw: ForecastRaw) -> ForecastFeatures:
     named = [s for s in raw.series if s != source]  # a one-series source is its own name
     dataset = f"{source}:{','.join(named)}" if named else source
     return ForecastFeatures(pre, series, windows, season, raw.is_price, raw.frequency,
-                            dataset, filled)
+                            dataset, filled, holdout)
+
+
+def _holdout(cfg: ForecastConfig, names: list[str]) -> list[str]:
+    """`evaluate.holdout_series` names drawn with `train.seed`, in the source's order."""
+    k = cfg.evaluate.holdout_series
+    if not k:
+        return []
+    if k >= len(names):
+        raise ForecastFeatureError(
+            f"evaluate.holdout_series = {k} holds out every series but none is left to "
+            f"train on: the run has {len(names)} series ({', '.join(names[:12])}). Name "
+            "more with data.series, or hold out fewer.")
+    drawn = np.random.default_rng(cfg.train.seed).choice(len(names), k, replace=False)
+    return [names[i] for i in sorted(drawn)]
 
 
 def _check_length(name, n, n_train, lookback, horizon):

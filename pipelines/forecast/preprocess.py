@@ -57,6 +57,8 @@ class Preprocessor(JsonState):
     columns: list[str] = field(default_factory=list)
     mean: dict[str, list[float]] = field(default_factory=dict)
     std: dict[str, list[float]] = field(default_factory=dict)
+    series_index: dict[str, int] = field(default_factory=dict)
+    """Series id of each series the model's embedding knows (empty: no embedding)."""
 
     # --- frame -> unscaled matrix --------------------------------------------------
     def regularize(self, frame: pd.DataFrame, name: str):
@@ -131,6 +133,10 @@ class Preprocessor(JsonState):
                 f"No scaler for series {name!r}; known series: {sorted(self.mean)}"
             )
         return np.asarray(self.mean[name]), np.asarray(self.std[name])
+
+    def series_id(self, name: str) -> int:
+        """The embedding row of series `name`: its own, or the unseen-series row."""
+        return self.series_index.get(name, len(self.series_index))
 
     # --- persistence (JsonState: save, load) ----------------------------------------
     def to_dict(self) -> dict:

@@ -54,6 +54,8 @@ def forecast_answer(model, pre: Preprocessor, frame: pd.DataFrame, series: str |
         raise InputError(f"Forecast input has {len(matrix)} rows after resampling; the model "
                          f"reads lookback = {pre.lookback} rows.")
     x = pre.scale(name, matrix)[-pre.lookback :][None]
+    if pre.series_index:  # a global model: which series, by its embedding row
+        x = {"window": x, "series": np.array([pre.series_id(name)], dtype="int32")}
     values = pre.unscale_target(name, np.asarray(model.predict(x, verbose=0))[0])
     if pre.returns:
         values = regular[pre.target].iloc[-1] * np.exp(np.cumsum(values))

@@ -41,11 +41,17 @@ class WindowSet:
 
 
 class WindowDataset(keras.utils.PyDataset):
-    """Batches of a `WindowSet` for `model.fit`/`predict`, on every Keras backend."""
+    """Batches of a `WindowSet` for `model.fit`/`predict`, on every Keras backend.
 
-    def __init__(self, windows, batch_size, shuffle=False, seed=0, with_targets=True, **kwargs):
+    With `series_ids` (the embedding id of each series of the set) the inputs are
+    ``{"window": x, "series": ids}``, as a model with a series embedding reads them.
+    """
+
+    def __init__(self, windows, batch_size, shuffle=False, seed=0, with_targets=True,
+                 series_ids=None, **kwargs):
         super().__init__(**kwargs)
         self.windows, self.batch_size = windows, batch_size
+        self.series_ids = None if series_ids is None else np.asarray(series_ids, "int32")
         self.shuffle, self.with_targets = shuffle, with_targets
         self.rng = np.random.default_rng(seed)
         self.order = np.arange(len(windows))
@@ -58,6 +64,8 @@ class WindowDataset(keras.utils.PyDataset):
     def __getitem__(self, batch):
         rows = self.order[batch * self.batch_size : (batch + 1) * self.batch_size]
         x = self.windows.inputs(rows).astype("float32")
+        if self.series_ids is not None:  # a global model: {"window", "series"}
+            x = {"window": x, "series": self.series_ids[self.windows.index[rows, 0]]}
         if not self.with_targets:
             return (x,)
         return x, self.windows.targets(rows).astype("float32")
