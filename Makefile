@@ -47,6 +47,7 @@ test-jax: install
 
 bench: install
 	$(BIN)/python experiments/bench_layers.py
+	$(BIN)/python experiments/bench_backtest.py
 	$(BIN)/rnnkit study bench
 
 # One study, its results under experiments/results/$(NAME): make study NAME=gradients
