@@ -39,7 +39,8 @@ class DataConfig(ConfigModel):
         time_column: Timestamp column (csv only; the built-in sources know theirs).
         series_column: Column naming the series when one file holds several (csv only).
         series: Which series to use (Beijing stations, S&P tickers, csv series values);
-            `None` takes the source's default (first station / `AAPL`).
+            `None` takes the source's default (first station / `AAPL`); `["all"]`
+            takes every series of the source (one global model over all of them).
         covariate_series: Other series whose readings are joined as input covariates
             of every target series (e.g. upwind Beijing stations); `["all"]` = all others.
     """

@@ -50,7 +50,10 @@ def reject_options(cfg: ForecastConfig, series: bool = False, covariates: bool =
 
 def select_series(available: list[str], wanted: list[str] | None, default: list[str],
                   label: str, what: str, column: str) -> list[str]:
-    """The series to load; an unknown name raises listing a few valid ones."""
+    """The series to load (``["all"]``: every one there is); an unknown name raises
+    listing a few valid ones."""
+    if [str(w).lower() for w in wanted or ()] == ["all"]:
+        return sorted(available)
     names = [str(w) for w in (wanted or default)]
     known = set(available)
     for name in names:

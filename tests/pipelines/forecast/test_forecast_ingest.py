@@ -193,6 +193,8 @@ def test_beijing_fixture_joins_covariates_on_time(tmp_path, monkeypatch):
     assert raw.angle_columns == ["wd", "B:wd"]
     assert raw.series["A"]["wd"].tolist() == [337.5] * 3
     assert raw.series["A"]["B:TEMP"].tolist() == [0.5, 1.5, 2.5]
+    every = ingest(cfg("beijing", series=["all"]))  # one global model over all stations
+    assert list(every.series) == ["A", "B"] and "B:TEMP" not in every.features
 
 
 @pytest.mark.parametrize(
