@@ -94,7 +94,8 @@ class ForecastModel(serving.TaskModel):
 
     def prepare(self, frame, position: int, params: dict) -> dict:
         return forecast_answer(self.model, self.preprocessor, pd.DataFrame(frame),
-                               params.get("series"), getattr(self, "calibration", None))
+                               params.get("series") or None,  # "" (the default): the first
+                               getattr(self, "calibration", None))
 
     def answer(self, answers: list, params: dict) -> list[dict]:
         return answers
@@ -113,7 +114,8 @@ def package(cfg, trained, features, report) -> serving.ModelPackage:
     return serving.ModelPackage(ForecastModel, trained.model,
                                 {"preprocessor": features.preprocessor,
                                  "calibration": calibration},
-                                input_example(features))
+                                input_example(features),
+                                params={"series": ""})  # in the signature, or MLflow drops it
 
 
 def predict(inputs: list[str], model_uri: str | None) -> list[dict]:

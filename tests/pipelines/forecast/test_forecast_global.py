@@ -105,16 +105,20 @@ def test_a_global_run_reports_held_out_series_apart_and_serves_them(tmp_path, ta
     assert len(held) == 1 and len(rows) == 4
     summary = Path(store.download_artifacts(result.run_id, "summary.md", tmp_path)).read_text()
     assert f"Held out of training and validation entirely: {held[0]} (1 series" in summary
-    # served: the held-out series through its own scaler and the unseen-series row
+    # served by name: a trained series through its own scaler and embedding row, the
+    # held-out one through its own scaler and the unseen-series row
     loaded = mlflow.pyfunc.load_model(f"runs:/{result.run_id}/model")
     inner = task_model(loaded)
-    recent = (frames[list(SERIES).index(held[0])].drop(columns="site").tail(80)
-              .rename(columns={"when": "time"}).astype({"time": str}))
-    answer = loaded.predict(recent, params={"series": held[0]})[0]
     pre = inner.preprocessor
-    rows = recent.set_index(pd.DatetimeIndex(recent.pop("time")))
-    x = pre.scale(held[0], pre.matrix(rows))[-pre.lookback:][None]
-    unseen = len(pre.series_index)
-    expected = pre.unscale_target(held[0], inner.model.predict(
-        {"window": x, "series": np.array([unseen])}, verbose=0)[0])
-    np.testing.assert_allclose(answer["forecast"], expected, rtol=1e-5)
+    answers = {}
+    for name in (held[0], SERIES[-1] if held[0] != SERIES[-1] else SERIES[1]):
+        recent = (frames[SERIES.index(name)].drop(columns="site").tail(80)
+                  .rename(columns={"when": "time"}).astype({"time": str}))
+        answers[name] = loaded.predict(recent, params={"series": name})[0]["forecast"]
+        rows = recent.set_index(pd.DatetimeIndex(recent.pop("time")))
+        x = pre.scale(name, pre.matrix(rows))[-pre.lookback:][None]
+        row = pre.series_index.get(name, len(pre.series_index))
+        expected = pre.unscale_target(name, inner.model.predict(
+            {"window": x, "series": np.array([row])}, verbose=0)[0])
+        np.testing.assert_allclose(answers[name], expected, rtol=1e-5)
+    assert pre.series_id(held[0]) == 3
