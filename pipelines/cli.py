@@ -7,6 +7,7 @@ errors and for tasks or commands that are not yet available.
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import sys
@@ -193,12 +194,18 @@ def predict(
         bool,
         typer.Option("--json", help="Print a JSON list, one object per input, in input order."),
     ] = False,
+    explain: Annotated[
+        bool,
+        typer.Option("--explain", help="Also say which tokens drove each prediction "
+                     "(sentiment: occlusion contributions)."),
+    ] = False,
     debug: DebugOption = False,
 ) -> None:
     """Predict with a trained model of TASK, one result per input, in input order.
 
     With --json, prints a JSON list of {"input", "label", "probabilities"} objects
-    (forecast: {"input", "forecast": [...]}); else one tab-separated line per input.
+    (forecast: {"input", "forecast": [...]}; with --explain also "explanation": [{"token",
+    "position", "contribution"}]); else one tab-separated line per input.
 
     \b
     Examples:
@@ -215,7 +222,11 @@ def predict(
         fn = tasks.get_task(task).hook("predict")
         if fn is None:
             raise NotAvailableError(f"Task {task!r} has no predict function yet.")
-        results = answer_readable(items, lambda good: fn(good, model))
+        if explain and "explain" not in inspect.signature(fn).parameters:
+            raise NotAvailableError(f"Task {task!r} cannot explain its predictions "
+                                    "(--explain); sentiment can.")
+        options = {"explain": True} if explain else {}
+        results = answer_readable(items, lambda good: fn(good, model, **options))
         if as_json:
             typer.echo(json.dumps(list(results), ensure_ascii=False, default=_json_default))
         else:
@@ -578,7 +589,10 @@ def _format_prediction(result: dict[str, Any]) -> str:
         return f"{item}\tERROR\t{result['error']}"
     if "label" in result:
         p = (result.get("probabilities") or {}).get(result["label"])
-        return f"{item}\t{result['label']}" + (f"\t(p={p:.3f})" if p is not None else "")
+        why = "".join(f"\n  {t['contribution']:+.3f}  {t['token']}"
+                      for t in result.get("explanation") or ())
+        return (f"{item}\t{result['label']}" + (f"\t(p={p:.3f})" if p is not None else "")
+                + why)
     if "forecast" in result:  # point forecasts, then each interval's [lower, upper] per step
         bands = "".join(
             f"\t{level}%: " + " ".join(f"[{lo:.4g}, {hi:.4g}]"

@@ -10,6 +10,7 @@ from pipelines.core.types import Report
 from pipelines.sentiment import baselines
 from pipelines.sentiment.batches import predict_proba
 from pipelines.sentiment.config import SentimentConfig
+from pipelines.sentiment.explain import explanations_table
 from pipelines.sentiment.featurize import SentimentFeatures
 from pipelines.sentiment.train import Trained
 
@@ -46,7 +47,9 @@ def evaluate(cfg: SentimentConfig, trained: Trained, features: SentimentFeatures
                 test.labels, probs.argmax(axis=1), k), features.labels),
             "training_curves": plots.training_curves(trained.history, ("loss", "accuracy")),
         },
-        tables={"summary": summary(model_metrics, baseline_metrics, features, cfg)},
+        tables={"summary": summary(model_metrics, baseline_metrics, features, cfg),
+                "explanations": explanations_table(trained.model, features.encoder,
+                                                   test.texts, test.labels, probs)},
         artifacts={"text_encoder": features.encoder.to_dict()},
         throughput={
             "train_texts_per_s": len(train) * epochs / max(trained.seconds, 1e-9),

@@ -7,6 +7,7 @@ import pandas as pd
 
 from pipelines.core import serving, tracking
 from pipelines.sentiment.batches import predict_proba
+from pipelines.sentiment.explain import explain
 from pipelines.sentiment.text import TextEncoder
 
 TEXT_COLUMN = "text"
@@ -16,7 +17,9 @@ EXAMPLE = ["A moving, beautifully acted film. I loved every minute of it.",
 
 class SentimentModel(serving.TaskModel):
     """pyfunc: a DataFrame with a ``text`` column (or a list of texts) in; per text
-    ``{"label", "probabilities": {label: p}}``, or ``{"error"}`` for an empty one."""
+    ``{"label", "probabilities": {label: p}}``, or ``{"error"}`` for an empty one;
+    ``params={"explain": True}`` adds ``"explanation"``: the words that drove the label
+    (`pipelines.sentiment.explain`)."""
 
     preprocessors = {"text_encoder": TextEncoder}
 
@@ -29,22 +32,32 @@ class SentimentModel(serving.TaskModel):
     def answer(self, texts: list[str], params: dict) -> list[dict]:
         probs = predict_proba(self.model, self.text_encoder.encode(texts))
         labels = list(self.text_encoder.labels)
-        return [{"label": labels[int(np.argmax(row))],
-                 "probabilities": {name: float(p) for name, p in zip(labels, row, strict=True)}}
-                for row in probs]
+        answers = [{"label": labels[int(np.argmax(row))],
+                    "probabilities": {name: float(p)
+                                      for name, p in zip(labels, row, strict=True)}}
+                   for row in probs]
+        if params.get("explain"):
+            for text, answer in zip(texts, answers, strict=True):
+                answer["explanation"] = explain(self.model, self.text_encoder, text)
+        return answers
 
 
 def package(cfg, trained, features, report) -> serving.ModelPackage:
     """The classifier with its text encoder, for the runner to log and register."""
     return serving.ModelPackage(SentimentModel, trained.model,
                                 {"text_encoder": features.encoder},
-                                pd.DataFrame({TEXT_COLUMN: EXAMPLE}))
+                                pd.DataFrame({TEXT_COLUMN: EXAMPLE}),
+                                params={"explain": False})
 
 
-def predict(inputs: list[str], model_uri: str | None) -> list[dict]:
-    """`rnnkit predict sentiment TEXT ...`: label and class probabilities per text, or
-    the reason it could not be classified."""
+def predict(inputs: list[str], model_uri: str | None, explain: bool = False) -> list[dict]:
+    """`rnnkit predict sentiment TEXT ...`: label and class probabilities per text (and
+    with `explain` the words that drove it), or the reason it could not be classified."""
     model = tracking.load_task_model("sentiment", model_uri)
-    answers = model.predict(pd.DataFrame({TEXT_COLUMN: list(inputs)}))
+    frame = pd.DataFrame({TEXT_COLUMN: list(inputs)})
+    if explain:  # in-process, so models saved before the explain param explain too
+        answers = serving.task_model(model).predict(None, frame, {"explain": True})
+    else:
+        answers = model.predict(frame)
     return [{"input": serving.shown(text), **answer}
             for text, answer in zip(inputs, answers, strict=True)]

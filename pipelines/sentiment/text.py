@@ -87,6 +87,10 @@ class TextEncoder(JsonState):
         ids = self.vocabulary.ids(tokenize(text))
         return np.asarray(truncate(ids, self.max_length, self.head_fraction), dtype="int32")
 
+    def words(self, text: str) -> list[str]:
+        """The words `encode_one` encodes, one per id (after the same cut)."""
+        return truncate(tokenize(text), self.max_length, self.head_fraction)
+
     def encode(self, texts: Iterable[str]) -> list[np.ndarray]:
         """One int32 array per text (ragged: batches pad them)."""
         return [self.encode_one(t) for t in texts]
