@@ -126,6 +126,12 @@ def run(
         str,
         typer.Option("--precision", help="float32, mixed_float16 or mixed_bfloat16."),
     ] = "float32",
+    processes: Annotated[
+        int,
+        typer.Option("--processes", min=1,
+                     help="Train on N local worker processes (JAX, jax.distributed); "
+                          "train.batch_size stays per device."),
+    ] = 1,
     debug: DebugOption = False,
 ) -> None:
     """Run a task: ingest, featurize, train, evaluate, in one MLflow run.
@@ -134,12 +140,57 @@ def run(
     before anything starts; a failed run is marked FAILED in MLflow and never
     overwrites an earlier --report file.
 
+    With --processes N, N workers train together (each reads its share of every
+    batch); worker 0 logs the one MLflow run, evaluates and writes the report. On
+    several machines, run the command on each without --processes and with
+    JAX_COORDINATOR_ADDRESS, JAX_NUM_PROCESSES and JAX_PROCESS_ID set.
+
     \b
     Examples:
       rnnkit run forecast
       rnnkit run forecast --profile smoke --report report.json
       rnnkit run forecast data.source=msft model.cell=leaky train.epochs=5
+      rnnkit run forecast --processes 2
     """
+    if processes > 1:
+        with _user_errors(debug):
+            _launch_workers(task, profile, overrides or [], report, processes)
+        return
+    with _exit_without_group():
+        _run_here(task, profile, overrides or [], report, device, precision, debug)
+
+
+def _launch_workers(task: str, profile: str, overrides: list[str], report: Path | None,
+                    processes: int) -> None:
+    """``rnnkit run --processes N``: check what can be checked here, then supervise."""
+    from pipelines.core import launcher
+    from pipelines.core.runner import _check_report_path
+
+    launcher.check_environment(processes)
+    tasks.get_task(task).load_config(profile, overrides)  # a bad key fails once, here
+    _check_report_path(report)
+    launcher.launch(sys.argv[1:], processes)
+
+
+@contextmanager
+def _exit_without_group() -> Iterator[None]:
+    """A worker of a multi-process run that fails exits at once: the process group is
+    broken, and JAX's exit barrier would wait for the dead peer until it timed out."""
+    try:
+        yield
+    except typer.Exit as stop:
+        from pipelines.core import distributed
+
+        if stop.exit_code and distributed.process_count() > 1:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(stop.exit_code)
+        raise
+
+
+def _run_here(task: str, profile: str, overrides: list[str], report: Path | None,
+              device: Device, precision: str, debug: bool) -> None:
+    """Run the task in this process (one of several when the JAX_* variables say so)."""
     with _user_errors(debug):
         from pipelines.core.report import format_table
         from pipelines.core.runner import run_task
@@ -149,12 +200,14 @@ def run(
             result = run_task(
                 task,
                 profile=profile,
-                overrides=overrides or [],
+                overrides=overrides,
                 report_path=report,
                 device=device.value,
                 echo=lambda line: typer.echo(line, err=True),
                 precision=precision,
             )
+        if not result.run_id:  # a worker of a multi-process run: the chief reports
+            return
         summary = result.outputs.tables.get("summary")
         typer.echo(str(summary) if summary is not None else format_table(result.report))
         typer.echo(f"run_id: {result.run_id}")

@@ -13,7 +13,9 @@ column per ragged input) and builds a batch from row indices and padded widths
   (``predict_in_order``).
 
 A batch pads each ragged input to its longest sequence rounded up to ``pad_multiple``
-(few distinct shapes compile). On TensorFlow, Keras reads a PyDataset's input
+(few distinct shapes compile). Under a multi-process distribution each process makes
+only its own rows of every planned batch (``pipelines.core.distributed``), padded to the
+whole batch's widths, so every process plans alike. On TensorFlow, Keras reads a PyDataset's input
 signature off its first two batches and fixes any axis on which they agree, so a later,
 longer batch would fail: batch 1 is padded one multiple wider wherever it would equal
 batch 0, and a lone batch is padded to the longest length the dataset can produce.
@@ -25,6 +27,8 @@ import math
 
 import keras
 import numpy as np
+
+from pipelines.core import distributed
 
 
 def padded_length(longest: int, pad_multiple: int = 1) -> int:
@@ -80,6 +84,7 @@ class BucketedDataset(keras.utils.PyDataset):
         self.batch_size, self.shuffle = int(batch_size), bool(shuffle)
         self.pool_batches, self.pad_multiple = int(pool_batches), int(pad_multiple)
         self.rng = np.random.default_rng(seed)
+        self.shard = distributed.current_shard()
         self._plan()
 
     # -- what a subclass provides ----------------------------------------------------
@@ -121,7 +126,7 @@ class BucketedDataset(keras.utils.PyDataset):
 
     def __getitem__(self, index):
         widths = self.widths[index]
-        return self.make_batch(self.batches[index], widths)
+        return self.make_batch(distributed.local_rows(self.batches[index], self.shard), widths)
 
     def on_epoch_end(self) -> None:
         if self.shuffle:

@@ -1,10 +1,16 @@
 """Where training runs: devices, distribution strategy and precision, per Keras backend.
 
-On TensorFlow: `TPUStrategy` when a TPU is reachable, `MultiWorkerMirroredStrategy`
-when `TF_CONFIG` names a cluster, `MirroredStrategy` over several GPUs (or several
-logical CPUs), the default strategy otherwise. On JAX:
-`keras.distribution.DataParallel` over the local devices when there are several
-(after `jax.distributed.initialize()` when JAX's multi-process environment is set).
+On TensorFlow: `TPUStrategy` when a TPU is reachable, `MirroredStrategy` over several
+GPUs (or several logical CPUs), the default strategy otherwise. On JAX:
+`keras.distribution.DataParallel` over the devices of every process when there are
+several (after joining the process group `pipelines.core.distributed` reads from the
+`JAX_*` variables).
+
+Training on several processes or machines runs on JAX only. A `TF_CONFIG` cluster is
+refused: Keras 3 cannot train under `tf.distribute.MultiWorkerMirroredStrategy`
+(keras-team/keras#20585; with Keras 3.15.1 and TensorFlow 2.21 two workers on
+127.0.0.1 fail in their first step, "Attempt to convert a value (PerReplica...) with
+an unsupported type", tests/pipelines/test_processes.py keeps watching).
 TensorFlow is imported only on the TensorFlow backend.
 """
 
@@ -17,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 
 import keras
 
+from pipelines.core import distributed
 from pipelines.core.errors import ConfigError, RnnkitUserError
 
 DEVICES = ("auto", "cpu", "gpu", "tpu")
@@ -33,6 +40,7 @@ class Placement:
     replicas: int
     devices: list[str] = field(default_factory=list)
     precision: str = "float32"
+    processes: int = 1
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -64,8 +72,35 @@ def _tf_cluster() -> bool:
 TPU_ENVIRONMENT = ("TPU_NAME", "COLAB_TPU_ADDR", "KUBE_GOOGLE_CLOUD_TPU_ENDPOINTS")
 
 
+TF_CONFIG_REFUSED = (
+    "TF_CONFIG names a cluster of {workers} TensorFlow workers, but Keras 3 cannot train "
+    "under tf.distribute.MultiWorkerMirroredStrategy (its first step fails with "
+    "'Attempt to convert a value (PerReplica...)', keras-team/keras#20585), so rnnkit "
+    "does not start a run that cannot work. Train on several processes with JAX "
+    "instead: 'KERAS_BACKEND=jax rnnkit run TASK --processes N' on one machine, or on "
+    "each machine the same command without --processes and with JAX_COORDINATOR_ADDRESS, "
+    "JAX_NUM_PROCESSES and JAX_PROCESS_ID set (README, 'Training on several processes'). "
+    "Unset TF_CONFIG to train on this machine alone."
+)
+
+
+def _refuse_tf_cluster() -> None:
+    """Stop before a run when `TF_CONFIG` or the `JAX_*` variables ask TensorFlow for a
+    multi-worker run (see the module docstring)."""
+    if _tf_cluster():
+        cluster = json.loads(os.environ["TF_CONFIG"])["cluster"]
+        raise RnnkitUserError(
+            TF_CONFIG_REFUSED.format(workers=sum(len(v) for v in cluster.values())))
+    if distributed.from_environment() is not None:
+        raise RnnkitUserError(
+            f"{distributed.COORDINATOR} is set, but the Keras backend is TensorFlow: "
+            "training on several processes runs on JAX. Set KERAS_BACKEND=jax.")
+
+
 def _tensorflow(device: str):
     import tensorflow as tf
+
+    _refuse_tf_cluster()
 
     # Look for a TPU only where one is announced: the resolver otherwise asks a
     # cloud metadata server over the network.
@@ -76,9 +111,6 @@ def _tensorflow(device: str):
             return strategy, "TPUStrategy", _tf_devices("tpu")
         if device == "tpu":
             raise RnnkitUserError("--device tpu: no TPU is reachable from this machine.")
-    if _tf_cluster():
-        strategy = tf.distribute.MultiWorkerMirroredStrategy()
-        return strategy, "MultiWorkerMirroredStrategy", _tf_devices("gpu") or _tf_devices("cpu")
     gpus = _tf_devices("gpu")
     if device == "gpu" and not gpus:
         raise RnnkitUserError("--device gpu: TensorFlow sees no GPU on this machine.")
@@ -91,14 +123,18 @@ def _tensorflow(device: str):
 def _jax(device: str):
     import jax
 
-    if os.environ.get("JAX_COORDINATOR_ADDRESS") and not jax.distributed.is_initialized():
-        jax.distributed.initialize()
+    cluster = distributed.from_environment()
+    if cluster is not None:
+        distributed.initialize(cluster)
     platform = {"auto": None, "cpu": "cpu", "gpu": "gpu", "tpu": "tpu"}[device]
     try:
         chosen = jax.devices(platform) if platform else jax.devices()
     except RuntimeError as exc:
         raise RnnkitUserError(f"--device {device}: JAX sees no such device ({exc}).") from exc
     names = [f"{d.platform}:{d.id}" for d in chosen]
+    if jax.process_count() > 1:  # every process feeds its own rows (distributed.py)
+        handle = keras.distribution.DataParallel(devices=names, auto_shard_dataset=False)
+        return handle, "DataParallel", names
     if len(chosen) > 1:
         return keras.distribution.DataParallel(devices=names), "DataParallel", names
     return None, "default", names
@@ -121,7 +157,9 @@ def choose(device: str = "auto", precision: str = "float32"):
         replicas = len(names) if handle is not None else 1
     else:
         handle, name, names, replicas = None, "default", [backend], 1
-    return Placement(backend, device, name, replicas, names, precision), handle
+    placement = Placement(backend, device, name, replicas, names, precision,
+                          distributed.process_count())
+    return placement, handle
 
 
 @contextlib.contextmanager
@@ -151,5 +189,6 @@ def describe() -> str:
     placement, _ = choose("auto")
     lines = [f"backend:  {placement.backend} (set KERAS_BACKEND to change)",
              f"devices:  {', '.join(placement.devices) or '-'}",
-             f"auto:     {placement.strategy} over {placement.replicas} replica(s)"]
+             f"auto:     {placement.strategy} over {placement.replicas} replica(s)"
+             + (f" in {placement.processes} processes" if placement.processes > 1 else "")]
     return "\n".join(lines)

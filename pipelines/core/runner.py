@@ -17,10 +17,16 @@ What gets registered and served:
 
 A run stopped by a signal (SIGTERM, SIGINT: ``SystemExit`` / ``KeyboardInterrupt``) is
 ended FAILED, tagged with what stopped it, and the exception goes on.
+
+On several processes (``pipelines.core.distributed``) every process runs ingest,
+featurize and train, each reading its own rows of every batch; only process 0 (the
+chief) has the MLflow run, evaluates, registers and writes the report. The others
+return a ``RunResult`` with no run once training is done.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.core import config as config_mod
-from pipelines.core import describe, devices, naming, promotion, tasks, tracking
+from pipelines.core import describe, devices, distributed, naming, promotion, tasks, tracking
 from pipelines.core.errors import ConfigError, RnnkitUserError, StageError
 from pipelines.core.report import report_dict, write_report
 from pipelines.core.types import STAGES, Report
@@ -102,6 +108,8 @@ def run_task(
     if placement.replicas > 1 and _attr(cfg, "train", "batch_size"):
         cfg.train.batch_size *= placement.replicas
     report_file = _check_report_path(report_path)
+    if not distributed.is_chief():
+        return _run_worker(task, profile, cfg, placement, handle)
 
     try:
         name = tracking.unique_run_name(task_name, _run_name(task_name, cfg, profile))
@@ -115,6 +123,7 @@ def run_task(
         f"[{task_name}] MLflow run {run.run_id} in experiment "
         f"{tracking.experiment_name(task_name)} at {tracking.tracking_uri()}"
     )
+    _announce_run(run.run_id)
     durations: dict[str, float] = {}
     stage = "start"
     try:
@@ -129,6 +138,8 @@ def run_task(
             if stage == "train":
                 with devices.placed(placement, handle):
                     values[stage] = _run_stage(task, stage, cfg, values, durations, say)
+                if placement.processes > 1:  # the chief evaluates alone, on its device
+                    distributed.localize(values[stage])
             else:
                 values[stage] = _run_stage(task, stage, cfg, values, durations, say)
             if stage == "ingest" and getattr(values[stage], "provenance", None) is not None:
@@ -199,6 +210,31 @@ def run_task(
                      version)
 
 
+RUN_ID_FILE = "RNNKIT_RUN_ID_FILE"
+
+
+def _announce_run(run_id: str) -> None:
+    """Write the run's id where ``$RNNKIT_RUN_ID_FILE`` says (``rnnkit run --processes``
+    reads it there to end the run FAILED when a worker dies)."""
+    path = os.environ.get(RUN_ID_FILE)
+    if path:
+        Path(path).write_text(run_id)
+
+
+def _run_worker(task: tasks.TaskSpec, profile: str, cfg: Any, placement, handle) -> RunResult:
+    """Process 1..N-1 of a multi-process run: ingest, featurize and train (its rows of
+    every batch), with no MLflow run, no evaluation and no files."""
+    values: dict[str, Any] = {}
+    quiet = lambda _line: None  # noqa: E731  (the chief reports progress)
+    for stage in ("ingest", "featurize", "train"):
+        if stage == "train":
+            with devices.placed(placement, handle):
+                values[stage] = _run_stage(task, stage, cfg, values, {}, quiet, log=False)
+        else:
+            values[stage] = _run_stage(task, stage, cfg, values, {}, quiet, log=False)
+    return RunResult(task.name, "", profile, cfg, {}, Report({}), None, values)
+
+
 def _parameter_count(trained: Any) -> int | None:
     """The trained Keras model's parameter count (a task training one model per fold,
     as speech, has them in ``trained.folds``: the first fold's)."""
@@ -257,8 +293,10 @@ def _run_stage(
     values: dict[str, Any],
     durations: dict[str, float],
     say: Callable[[str], None],
+    log: bool = True,
 ) -> Any:
-    """Call one stage with the outputs of the stages before it; time and log it."""
+    """Call one stage with the outputs of the stages before it; time it, and log the
+    time to the MLflow run when ``log``."""
     fn = task.stage(stage)
     args = {
         "ingest": (),
@@ -270,7 +308,8 @@ def _run_stage(
     start = time.perf_counter()
     out = fn(cfg, *args)
     durations[stage] = time.perf_counter() - start
-    tracking.log_metrics({f"duration_s/{stage}": durations[stage]})
+    if log:
+        tracking.log_metrics({f"duration_s/{stage}": durations[stage]})
     say(f"[{task.name}] {stage} done in {durations[stage]:.2f} s")
     if stage == "evaluate" and not isinstance(out, Report):
         raise TypeError(
@@ -316,6 +355,7 @@ def _tags(task_name: str, profile: str, cfg: Any, placement, commit=None) -> dic
         "strategy": placement.strategy,
         "replicas": placement.replicas,
         "devices": ", ".join(placement.devices),
+        "processes": placement.processes,
         "precision": placement.precision,
         "git_commit": commit,
     }

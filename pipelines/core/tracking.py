@@ -137,6 +137,20 @@ def end_run(status: RunStatus = "FINISHED") -> None:
     mlflow.end_run(status=status)
 
 
+def fail_run(run_id: str, tags: Mapping[str, Any]) -> None:
+    """Tag the run ``run_id`` and end it FAILED, from outside the process that runs it
+    (``rnnkit run --processes`` when a worker died)."""
+    store = client()
+    for key, value in tags.items():
+        store.set_tag(run_id, key, _param_value(value))
+    store.set_terminated(run_id, status="FAILED")
+
+
+def run_status(run_id: str) -> str:
+    """The run's status (``RUNNING``, ``FINISHED``, ``FAILED``, ``KILLED``)."""
+    return client().get_run(run_id).info.status
+
+
 def log_params(cfg: Any, skip_none: bool = False) -> dict[str, Any]:
     """Log the flattened config (``train.epochs`` ...) as run params; with
     ``skip_none``, the keys whose value is None (resolved later: ``log_resolved``).

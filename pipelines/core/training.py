@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from pipelines.core import tracking
+from pipelines.core import distributed, tracking
 
 
 @dataclass
@@ -71,14 +71,16 @@ def fit(model, train_data, val_data, *, epochs: int, patience: int, reduce_lr: b
     if reduce_lr:
         callbacks.append(keras.callbacks.ReduceLROnPlateau(
             monitor="val_loss", factor=0.5, patience=max(1, patience // 2)))
-    callbacks.append(tracking.epoch_callback(prefix=metric_prefix))
+    if distributed.is_chief():  # only process 0 talks to MLflow
+        callbacks.append(tracking.epoch_callback(prefix=metric_prefix))
     callbacks += list(extra_callbacks)
     start = time.perf_counter()
     x, y = train_data if isinstance(train_data, tuple) else (train_data, None)
     history = model.fit(
         x, y, batch_size=batch_size if y is not None else None, validation_data=val_data,
         epochs=epochs, callbacks=callbacks,
-        verbose=1 if sys.stdout.isatty() else 2,  # bars on a terminal, a line per epoch in logs
+        # bars on a terminal, a line per epoch in logs; the chief's only
+        verbose=(1 if sys.stdout.isatty() else 2) if distributed.is_chief() else 0,
     )
     seconds = time.perf_counter() - start
     val = history.history.get("val_loss", [])

@@ -7,6 +7,8 @@ import math
 import keras
 import numpy as np
 
+from pipelines.core import distributed
+
 
 class WindowSet:
     """The windows of one split: `(series id, end)` pairs over per-series arrays.
@@ -42,9 +44,10 @@ class WindowSet:
 
 class WindowDataset(keras.utils.PyDataset):
     """Batches of a `WindowSet` for `model.fit`/`predict`, on every Keras backend.
-
     With `series_ids` (the embedding id of each series of the set) the inputs are
     ``{"window": x, "series": ids}``, as a model with a series embedding reads them.
+    Made under a multi-process distribution, each process reads its own rows of every
+    batch (`pipelines.core.distributed.local_rows`).
     """
 
     def __init__(self, windows, batch_size, shuffle=False, seed=0, with_targets=True,
@@ -55,6 +58,7 @@ class WindowDataset(keras.utils.PyDataset):
         self.shuffle, self.with_targets = shuffle, with_targets
         self.rng = np.random.default_rng(seed)
         self.order = np.arange(len(windows))
+        self.shard = distributed.current_shard()
         if shuffle:
             self.rng.shuffle(self.order)
 
@@ -63,6 +67,7 @@ class WindowDataset(keras.utils.PyDataset):
 
     def __getitem__(self, batch):
         rows = self.order[batch * self.batch_size : (batch + 1) * self.batch_size]
+        rows = distributed.local_rows(rows, self.shard)
         x = self.windows.inputs(rows).astype("float32")
         if self.series_ids is not None:  # a global model: {"window", "series"}
             x = {"window": x, "series": self.series_ids[self.windows.index[rows, 0]]}
