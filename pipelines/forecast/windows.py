@@ -44,6 +44,7 @@ class WindowSet:
 
 class WindowDataset(keras.utils.PyDataset):
     """Batches of a `WindowSet` for `model.fit`/`predict`, on every Keras backend.
+
     With `series_ids` (the embedding id of each series of the set) the inputs are
     ``{"window": x, "series": ids}``, as a model with a series embedding reads them.
     Made under a multi-process distribution, each process reads its own rows of every
