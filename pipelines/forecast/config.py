@@ -71,6 +71,9 @@ class FeaturizeConfig(ConfigModel):
             for hourly series, a week (7) for daily or coarser ones.
         calendar: Add hour-of-day / day-of-year as sin/cos features.
         returns: Model log-returns of the target (prices) instead of levels.
+        seasonal_residual: Forecast each step's difference from the seasonal-naive
+            forecast, `y_{t+k} − y_{t+k−m}`, and add it back: the model starts from the
+            baseline it has to beat. Needs horizon ≤ season ≤ lookback.
         lookback: Input window length, in steps; `None`: 30 for daily or coarser
             series, 72 (three days) for hourly ones.
         horizon: Steps ahead to forecast (the model predicts all of 1..horizon);
@@ -84,6 +87,7 @@ class FeaturizeConfig(ConfigModel):
     fill_limit: NonNegativeInt | None = None
     calendar: bool = True
     returns: bool = False
+    seasonal_residual: bool = False
     lookback: PositiveInt | None = None
     horizon: PositiveInt | None = None
     val_fraction: Fraction = 0.15
@@ -232,6 +236,15 @@ def _quantiles_of_levels(cfg) -> None:
             "featurize.returns")
 
 
+def _one_target_transform(cfg) -> None:
+    if cfg.featurize.returns and cfg.featurize.seasonal_residual:
+        raise broken_rule(
+            "featurize.returns and featurize.seasonal_residual are two ways of choosing "
+            "what the model forecasts; set one of them", "featurize.returns",
+            "featurize.seasonal_residual")
+
+
 ForecastConfig = task_config(
-    "ForecastConfig", __name__, rules=[_quantiles_of_levels], data=DataConfig,
-    featurize=FeaturizeConfig, model=ModelConfig, train=TrainConfig, evaluate=EvaluateConfig)
+    "ForecastConfig", __name__, rules=[_quantiles_of_levels, _one_target_transform],
+    data=DataConfig, featurize=FeaturizeConfig, model=ModelConfig, train=TrainConfig,
+    evaluate=EvaluateConfig)

@@ -56,10 +56,7 @@ def model_outputs(model, features: ForecastFeatures, split="test", batch_size=25
     pre = features.preprocessor
     for sid, s in enumerate(features.series):
         rows = windows.index[:, 0] == sid
-        values = pre.unscale_target(s.name, scaled[rows])
-        if pre.returns:  # cumulated log-returns from the last observed price
-            values = s.level[windows.index[rows, 1]][:, None] * np.exp(np.cumsum(values, 1))
-        out[rows] = values
+        out[rows] = pre.restore(s.name, scaled[rows], s.level, windows.index[rows, 1])
     return out
 
 

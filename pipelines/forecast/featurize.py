@@ -107,7 +107,14 @@ def featurize(cfg: ForecastConfig, raw: ForecastRaw) -> ForecastFeatures:
         target=raw.target, features=list(raw.features), angle_columns=list(raw.angle_columns),
         frequency=steps["frequency"], fill_limit=steps["fill_limit"], calendar=f.calendar,
         returns=f.returns, lookback=lookback, horizon=horizon,
+        seasonal_residual=season if f.seasonal_residual else 0,
     )
+    if f.seasonal_residual and not horizon <= season <= lookback:
+        raise ForecastFeatureError(
+            f"featurize.seasonal_residual needs horizon <= season <= lookback (each step's "
+            f"seasonal-naive value must be in the window); here horizon {horizon}, season "
+            f"{season}, lookback {lookback}. Change featurize.horizon, evaluate.season or "
+            "featurize.lookback.")
     holdout = _holdout(cfg, list(raw.series))
     if cfg.model.series_embedding:
         pre.series_index = {name: i for i, name in
@@ -122,9 +129,10 @@ def featurize(cfg: ForecastConfig, raw: ForecastRaw) -> ForecastFeatures:
         _check_length(name, n, n_train, lookback, horizon)
         pre.fit(name, unscaled[:n_train])
         scaled = pre.scale(name, unscaled)
+        level = regular[raw.target].to_numpy("float64")
         series.append(SeriesData(name, regular, pd.DatetimeIndex(regular.index),
-                                 regular[raw.target].to_numpy("float64"), scaled,
-                                 scaled[:, 0].copy(), n_train, n_val))
+                                 level, scaled, pre.training_target(name, scaled, level),
+                                 n_train, n_val))
         for split, ends in _window_ends(n, n_train, n_val, lookback, horizon).items():
             if name in holdout:  # never trained or validated on: its test period only
                 split, ends = (HOLDOUT, ends) if split == "test" else (split, ends[:0])

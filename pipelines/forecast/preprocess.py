@@ -57,6 +57,8 @@ class Preprocessor(JsonState):
     columns: list[str] = field(default_factory=list)
     mean: dict[str, list[float]] = field(default_factory=dict)
     std: dict[str, list[float]] = field(default_factory=dict)
+    seasonal_residual: int = 0
+    """The season m when the model forecasts `y_{t+k} − y_{t+k−m}` (0: levels)."""
     series_index: dict[str, int] = field(default_factory=dict)
     """Series id of each series the model's embedding knows (empty: no embedding)."""
 
@@ -126,6 +128,39 @@ class Preprocessor(JsonState):
     def unscale_target(self, name: str, values: np.ndarray) -> np.ndarray:
         mean, std = self._stats(name)
         return np.asarray(values, dtype="float64") * std[0] + mean[0]
+
+    def training_target(self, name: str, scaled: np.ndarray, level: np.ndarray) -> np.ndarray:
+        """What the model learns to forecast: the scaled target column, or with
+        `seasonal_residual` the scaled seasonal difference `(y_t − y_{t−m}) / σ`."""
+        m = self.seasonal_residual
+        if not m:
+            return scaled[:, 0].copy()
+        out = np.zeros(len(level), dtype="float32")
+        out[m:] = (level[m:] - level[:-m]) / self._stats(name)[1][0]
+        return out
+
+    def restore(self, name: str, outputs: np.ndarray, level: np.ndarray,
+                ends: np.ndarray) -> np.ndarray:
+        """Forecasts in original units from model outputs `[n, H]` (or `[n, H, Q]`) of
+        the windows ending at `ends` of a series with levels `level`:
+
+        ```
+        levels:            ŷ_{e+k} = σ o_k + μ
+        returns:           ŷ_{e+k} = y_e · exp(Σ_{j≤k} (σ o_j + μ))
+        seasonal_residual: ŷ_{e+k} = y_{e+k−m} + σ o_k              (k ≤ m)
+        ```
+        """
+        ends = np.asarray(ends, dtype="int64")
+        m = self.seasonal_residual
+        if m:
+            steps = np.arange(1, np.shape(outputs)[1] + 1)
+            reference = level[ends[:, None] + steps[None, :] - m]
+            scaled = np.asarray(outputs, dtype="float64") * self._stats(name)[1][0]
+            return scaled + (reference[..., None] if scaled.ndim == 3 else reference)
+        values = self.unscale_target(name, outputs)
+        if self.returns:  # cumulated log-returns from the last observed price
+            values = level[ends][:, None] * np.exp(np.cumsum(values, 1))
+        return values
 
     def _stats(self, name: str):
         if name not in self.mean:

@@ -56,9 +56,9 @@ def forecast_answer(model, pre: Preprocessor, frame: pd.DataFrame, series: str |
     x = pre.scale(name, matrix)[-pre.lookback :][None]
     if pre.series_index:  # a global model: which series, by its embedding row
         x = {"window": x, "series": np.array([pre.series_id(name)], dtype="int32")}
-    values = pre.unscale_target(name, np.asarray(model.predict(x, verbose=0))[0])
-    if pre.returns:
-        values = regular[pre.target].iloc[-1] * np.exp(np.cumsum(values))
+    level = regular[pre.target].to_numpy("float64")
+    values = pre.restore(name, np.asarray(model.predict(x, verbose=0)), level,
+                         [len(level) - 1])[0]
     levels = model_quantiles(model)
     point = values[:, median_index(levels)] if levels else values
     answer = {"forecast": [float(v) for v in point]}

@@ -71,3 +71,27 @@ def test_preprocessor_round_trips_through_json(tmp_path):
     features = featurize(config(), daily_raw())
     path = features.preprocessor.save(tmp_path / "pre.json")
     assert Preprocessor.load(path) == features.preprocessor
+
+
+def test_a_seasonal_residual_target_restores_to_the_actual_levels():
+    cfg = config(featurize={"seasonal_residual": True, "horizon": 3})
+    features = featurize(cfg, daily_raw(n=120))
+    s, pre, test = features.series[0], features.preprocessor, features.windows["test"]
+    assert pre.seasonal_residual == 7
+    rows = np.arange(len(test))
+    # the true residuals as model outputs restore to the true future levels
+    restored = pre.restore("a", test.targets(rows), s.level, test.index[:, 1])
+    actual = np.stack([s.level[e + 1 : e + 4] for e in test.index[:, 1]])
+    np.testing.assert_allclose(restored, actual, rtol=1e-5)
+    # a zero output is the seasonal-naive forecast itself
+    zero = pre.restore("a", np.zeros((len(test), 3)), s.level, test.index[:, 1])
+    np.testing.assert_allclose(zero, [s.level[e + 1 - 7 : e + 4 - 7] for e in test.index[:, 1]])
+
+
+def test_a_seasonal_residual_needs_the_season_inside_the_window():
+    with pytest.raises(ForecastFeatureError, match=r"horizon <= season <= lookback.*lookback 5"):
+        featurize(config(featurize={"seasonal_residual": True, "lookback": 5}), daily_raw())
+    from pipelines.core.config import ConfigError
+
+    with pytest.raises(ConfigError, match="featurize.returns and featurize.seasonal_residual"):
+        config(featurize={"seasonal_residual": True, "returns": True})

@@ -122,3 +122,21 @@ def test_a_global_run_reports_held_out_series_apart_and_serves_them(tmp_path, ta
             {"window": x, "series": np.array([row])}, verbose=0)[0])
         np.testing.assert_allclose(answers[name], expected, rtol=1e-5)
     assert pre.series_id(held[0]) == 3
+
+
+@pytest.mark.parametrize("featurize_options", [{"seasonal_residual": True}, {}])
+def test_serving_forecasts_the_last_window_as_evaluate_does(featurize_options):
+    from pipelines.forecast.serving import forecast_answer
+    from pipelines.forecast.train import build_model
+
+    cfg = config(featurize=featurize_options, model={"units": 4, "series_embedding": 2})
+    features = featurize(cfg, daily_raw(n=150, series=("a", "b")))
+    pre = features.preprocessor
+    model = build_model(cfg, pre.lookback, features.series[0].matrix.shape[1], pre.horizon, 2)
+    test = features.windows["test"]
+    last = int(np.flatnonzero(test.index[:, 0] == 1)[-1])  # series b's last test window
+    expected = model_outputs(model, features)[last]
+    end = test.index[last, 1]
+    frame = features.series[1].frame.iloc[end - pre.lookback - 5 : end + 1]
+    answer = forecast_answer(model, pre, frame, "b")
+    np.testing.assert_allclose(answer["forecast"], expected, rtol=1e-5)
