@@ -16,6 +16,7 @@ from pipelines.core.config import (
     PositiveInt,
     RecurrentModelConfig,
     Seed,
+    broken_rule,
     check_choice,
     invalid,
     task_config,
@@ -106,6 +107,10 @@ class ModelConfig(RecurrentModelConfig):
         dropout: Dropout before the softmax layer.
         embedding_dropout: Share of embedding channels dropped for a whole text
             (spatial dropout, training only).
+        ngram_buckets: Hash buckets of a fastText-style bag of words and bigrams beside
+            the recurrent path (`rnnkit.layers.HashedBigrams`); 0 = the recurrent path
+            alone. Needs `featurize.vocab_size` ≤ 46,340.
+        ngram_dim: Width of the n-gram embedding.
     """
 
     units: PositiveInt = 64
@@ -114,6 +119,8 @@ class ModelConfig(RecurrentModelConfig):
     embedding_dim: PositiveInt = 128
     dropout: Dropout = 0.3
     embedding_dropout: Dropout = 0.0
+    ngram_buckets: NonNegativeInt = 0
+    ngram_dim: PositiveInt = 16
 
 
 class TrainConfig(ConfigModel):
@@ -149,6 +156,18 @@ class EvaluateConfig(ConfigModel):
     tfidf_c: Annotated[float, Field(gt=0)] = 4.0
 
 
+def _ngrams_fit_the_vocabulary(cfg) -> None:
+    if not cfg.model.ngram_buckets:
+        return
+    from rnnkit.layers.ngrams import MAX_VOCABULARY  # keras: only for an n-gram model
+
+    if cfg.featurize.vocab_size > MAX_VOCABULARY:
+        raise broken_rule(
+            f"model.ngram_buckets needs featurize.vocab_size <= {MAX_VOCABULARY} (a bigram's "
+            f"pair id must fit in int32); received {cfg.featurize.vocab_size}",
+            "model.ngram_buckets", "featurize.vocab_size")
+
+
 SentimentConfig = task_config(
-    "SentimentConfig", __name__, data=DataConfig, featurize=FeaturizeConfig, model=ModelConfig,
-    train=TrainConfig, evaluate=EvaluateConfig)
+    "SentimentConfig", __name__, rules=[_ngrams_fit_the_vocabulary], data=DataConfig,
+    featurize=FeaturizeConfig, model=ModelConfig, train=TrainConfig, evaluate=EvaluateConfig)

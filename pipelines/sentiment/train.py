@@ -16,7 +16,8 @@ def build_model(cfg: SentimentConfig, vocab_size: int, num_classes: int,
     model = build_classifier(
         num_classes, vocab_size=vocab_size, embedding_dim=m.embedding_dim, cell=m.cell,
         units=m.units, bidirectional=m.bidirectional, pooling=m.pooling, dropout=m.dropout,
-        embedding_dropout=m.embedding_dropout, name="sentiment_classifier", **m.cell_args,
+        embedding_dropout=m.embedding_dropout, ngram_buckets=m.ngram_buckets,
+        ngram_dim=m.ngram_dim, name="sentiment_classifier", **m.cell_args,
     )
     model.compile(optimizer=adam(t, steps_per_epoch), **CLASSIFIER_COMPILE)
     return model

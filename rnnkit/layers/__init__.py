@@ -6,6 +6,7 @@ from rnnkit.layers.deep_transition import DeepTransitionCell, DeepTransitionRNN
 from rnnkit.layers.elman import Elman, ElmanCell
 from rnnkit.layers.leaky import LeakyCell, LeakyRNN
 from rnnkit.layers.multiscale import MultiScaleCell, MultiScaleRNN
+from rnnkit.layers.ngrams import HashedBigrams
 from rnnkit.layers.pooling import AttentionPooling, MaskedMaxPooling
 from rnnkit.layers.quantiles import MonotoneQuantiles
 from rnnkit.layers.series_embedding import SeriesEmbedding
@@ -20,6 +21,7 @@ __all__ = [
     "DeepTransitionRNN",
     "Elman",
     "ElmanCell",
+    "HashedBigrams",
     "LeakyCell",
     "LeakyRNN",
     "MaskedMaxPooling",

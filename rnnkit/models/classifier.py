@@ -2,7 +2,7 @@
 
 import keras
 
-from rnnkit.layers import AttentionPooling, MaskedMaxPooling
+from rnnkit.layers import AttentionPooling, HashedBigrams, MaskedMaxPooling
 from rnnkit.models.registry import build_recurrent
 
 POOLINGS = ("last", "attention", "mean", "max", "mean_max")
@@ -20,6 +20,8 @@ def build_classifier(
     pooling="last",
     dropout=0.0,
     embedding_dropout=0.0,
+    ngram_buckets=0,
+    ngram_dim=16,
     name="classifier",
     **cell_kwargs,
 ):
@@ -30,8 +32,11 @@ def build_classifier(
     h_1 … h_T = RNN(x_1 … x_T)                         (any registry cell)
     c = h_T | Σ_t a_t h_t (attention) | mean_t h_t | max_t h_t
         | [mean_t h_t ; max_t h_t] (mean_max)          (pooling over unmasked t)
-    p(y | x) = softmax(V c + b)
+    g = mean over unmasked j of G[HashedBigrams(w)_j]    (ngram_buckets > 0, tokens)
+    p(y | x) = softmax(V [c ; g] + b)
     ```
+    With `ngram_buckets` a fastText-style bag of the text's words and hashed bigrams
+    sits beside the recurrent path, both read by the softmax layer.
     Padding is token id 0 (token input) or an all-zero frame (feature input); it
     is masked through the RNN and the pooling.
 
@@ -46,6 +51,9 @@ def build_classifier(
         dropout: Dropout before the softmax layer.
         embedding_dropout: Share of embedding channels zeroed for a whole text
             (`SpatialDropout1D`, training only; token input).
+        ngram_buckets: Hash buckets of a bag-of-n-grams channel (`HashedBigrams`; token
+            input); 0 = none.
+        ngram_dim: Width of the n-gram embedding `G`.
         **cell_kwargs: Passed to the recurrent layer.
 
     Example:
@@ -82,6 +90,13 @@ def build_classifier(
     elif pooling == "mean_max":
         h = keras.layers.Concatenate()([keras.layers.GlobalAveragePooling1D()(h),
                                         MaskedMaxPooling()(h)])
+    if ngram_buckets:
+        if vocab_size is None:
+            raise ValueError("`ngram_buckets` needs token input (`vocab_size`).")
+        grams = HashedBigrams(vocab_size, ngram_buckets, name="ngrams")(inputs)
+        bag = keras.layers.Embedding(vocab_size + ngram_buckets, ngram_dim, mask_zero=True,
+                                     name="ngram_embedding")(grams)
+        h = keras.layers.Concatenate()([h, keras.layers.GlobalAveragePooling1D()(bag)])
     if dropout:
         h = keras.layers.Dropout(dropout)(h)
     outputs = keras.layers.Dense(num_classes, activation="softmax", name="probabilities")(h)
