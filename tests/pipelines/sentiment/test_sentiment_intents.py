@@ -5,6 +5,8 @@ import json
 import re
 from pathlib import Path
 
+import mlflow
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -46,6 +48,11 @@ def test_the_readme_intents_train_serve_and_explain(tmp_path, monkeypatch):
         assert sizes == sorted(sizes, reverse=True)  # the largest first
         words = re.findall(r"[^\W_]+(?:'[^\W_]+)*|[!?]", text.lower())
         assert {t["token"] for t in answer["explanation"]} <= set(words)
+    served = mlflow.pyfunc.load_model(model)  # rnnkit serve's model: explain is a param
+    [plain], [explained] = (served.predict(pd.DataFrame({"text": ["hello there"]}), params=p)
+                            for p in ({}, {"explain": True}))
+    assert "explanation" not in plain and explained["explanation"][0]["token"] in {
+        "hello", "there"}
     shown = cli.invoke(app, ["predict", "sentiment", "what time is it?", "--explain",
                              "--model", model])
     assert shown.exit_code == 0
