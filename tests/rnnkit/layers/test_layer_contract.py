@@ -39,6 +39,8 @@ OTHERS = {
     "AttentionPooling": lambda **kw: L.AttentionPooling(6, **kw),
     "MaskedMaxPooling": lambda **kw: L.MaskedMaxPooling(**kw),
     "MonotoneQuantiles": lambda **kw: L.MonotoneQuantiles(2, (0.1, 0.5, 0.9), **kw),
+    "SeriesEmbedding": lambda **kw: L.SeriesEmbedding(3, 2, **kw),
+    "HashedBigrams": lambda **kw: L.HashedBigrams(10, 8, **kw),
 }
 ALL = {**RECURRENT, **CELLS, **OTHERS}
 BASE_KEYS = {"name", "trainable", "dtype"}
