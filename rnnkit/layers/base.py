@@ -13,7 +13,8 @@ The hoisted loop runs time-major: the `[B, T, D]` input is transposed to
 `[T, B, D]` before it is projected, not the `[B, T, P]` projection after, so
 the transposes (and their gradients) move `D` instead of `P` features per step;
 the time loop is Keras's own (`keras.src.backend.rnn`, with `time_major=True`),
-so masking, `go_backwards` and `unroll` behave exactly as in `keras.layers.RNN`.
+so masking, `go_backwards` and `unroll` behave exactly as in `keras.layers.RNN`,
+and its body calls the cell's `step` directly rather than through `Layer.__call__`.
 """
 
 import contextlib
@@ -231,7 +232,10 @@ class RecurrentLayer(keras.layers.RNN):
         def step(inputs, states):
             if keras_backend.backend() == "torch" and self.stateful:
                 states = [ops.copy(s) for s in states]  # as keras.layers.RNN does
-            output, new_states = self.cell(inputs, list(states), training=training)
+            # `step` itself, not `cell(...)`: Layer.__call__ inside the loop body costs
+            # TensorFlow ops at every step (the RNN's own __call__ already set the
+            # dtype policy's autocast scope, and built the cell).
+            output, new_states = self.cell.step(inputs, list(states), training=training)
             return output, _as_list(new_states)
 
         with self.cell.receiving_projected_inputs():
