@@ -246,6 +246,8 @@ class RecurrentLayer(keras.layers.RNN):
                 go_backwards=self.go_backwards,
                 mask=mask,
                 unroll=self.unroll,
+                # Needed: left out, TensorFlow's rnn takes `inputs.shape[1]`, which
+                # time-major is the batch size, as the number of steps.
                 input_length=sequences.shape[1],
                 time_major=True,
                 zero_output_for_mask=self.zero_output_for_mask,
