@@ -45,8 +45,10 @@ test-jax: install
 	  tests/rnnkit/models/test_seq2seq.py tests/pipelines/test_tiny_runs.py \
 	  -k "not learns_to_copy"
 
+# One table per backend: KERAS_BACKEND=jax make bench writes the JAX ones.
 bench: install
 	$(BIN)/python experiments/bench_layers.py
+	$(BIN)/python experiments/bench_cold_start.py
 	$(BIN)/python experiments/bench_backtest.py
 	$(BIN)/rnnkit study bench
 

@@ -541,7 +541,8 @@ def load_task_model(task: str, uri: str | None = None,
     else:
         say(f"serving {uri}")
     try:
-        return mlflow.pyfunc.load_model(uri)
+        # suppress_warnings: no pip-requirement and Python-version checks on load
+        return mlflow.pyfunc.load_model(uri, suppress_warnings=True)
     except Exception as exc:  # no such model, store unreachable
         raise RnnkitUserError(
             f"Cannot load the {task} model {uri}: {exc}. Train one with "

@@ -17,7 +17,7 @@ model on the batches they produce (items/s = steps/s × batch):
 
 The model should be the bottleneck: the ratio pipeline / model is reported.
 For the other measurements on this machine (`make bench`'s A/B table) see
-experiments/results/bench.md.
+experiments/results/bench_<backend>.md.
 """
 
 from __future__ import annotations

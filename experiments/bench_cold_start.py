@@ -1,0 +1,120 @@
+"""Cold start of `rnnkit predict` against `import keras`, each in a fresh process.
+
+    python experiments/bench_cold_start.py [--repeats 5] [--profile smoke]
+        [--forecast-csv PATH] [--out PATH.md]
+
+Times, as wall seconds of a new Python process (median of `--repeats`, the commands
+taken in turn within each repeat): `python -c "import keras"`, `rnnkit predict
+forecast FILE.csv` and `rnnkit predict sentiment TEXT`, on the backend `KERAS_BACKEND`
+selects, against the models the tracking store (`MLFLOW_TRACKING_URI`) serves; the
+target is predict ≤ 1.5 × `import keras`. A predict command that fails (no model
+registered) is reported as such; `--profile smoke` predicts with the models
+`rnnkit run TASK --profile smoke` registers (`models:/rnnkit-TASK-smoke@champion`).
+Without `--forecast-csv` the forecast model's own input example is the file.
+Writes `experiments/results/cold_start_<backend>.md`.
+"""
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET = 1.5
+
+
+def forecast_csv(folder: Path, profile: str | None) -> Path | None:
+    """The forecast model's input example as a CSV, or None without a forecast model."""
+    from pipelines.core import tracking
+
+    try:
+        served = tracking.serving_model("forecast", profile)
+        import mlflow
+
+        local = mlflow.artifacts.download_artifacts(served.uri, dst_path=str(folder))
+        example = mlflow.models.Model.load(local).load_input_example(local)
+    except Exception as exc:  # noqa: BLE001 - no model: reported in the table
+        print(f"no forecast input example: {exc}", file=sys.stderr)
+        return None
+    path = folder / "recent.csv"
+    example.to_csv(path, index=False)
+    return path
+
+
+def wall(argv: list[str]) -> tuple[float, int]:
+    start = time.perf_counter()
+    code = subprocess.run(argv, cwd=ROOT, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL).returncode
+    return time.perf_counter() - start, code
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--profile", default=None, help="the models of this profile")
+    parser.add_argument("--forecast-csv", default=None)
+    parser.add_argument("--out", default=None,
+                        help="default: experiments/results/cold_start_<backend>.md")
+    args = parser.parse_args()
+    backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+    cli = [sys.executable, "-m", "pipelines.cli", "predict"]
+
+    def model(task):
+        return ["--model", f"models:/rnnkit-{task}-{args.profile}@champion"] if args.profile else []
+
+    with tempfile.TemporaryDirectory() as tmp:
+        csv = (Path(args.forecast_csv) if args.forecast_csv
+               else forecast_csv(Path(tmp), args.profile))
+        commands = {
+            'python -c "import keras"': [sys.executable, "-c", "import keras"],
+            "rnnkit predict forecast FILE.csv":
+                [*cli, "forecast", str(csv), *model("forecast")] if csv else None,
+            'rnnkit predict sentiment "A wonderful film."':
+                [*cli, "sentiment", "A wonderful film.", *model("sentiment")],
+        }
+        seconds = {name: [] for name in commands}
+        codes = {name: 0 for name in commands}
+        for _ in range(args.repeats):
+            for name, argv in commands.items():
+                if argv is None:
+                    continue
+                s, code = wall(argv)
+                seconds[name].append(s)
+                codes[name] = codes[name] or code
+    base = statistics.median(seconds['python -c "import keras"'])
+    lines = [
+        f"# Cold start on {backend}: `rnnkit predict` against `import keras`",
+        "",
+        f"Command: `{'KERAS_BACKEND=jax ' if backend == 'jax' else ''}python "
+        f"experiments/bench_cold_start.py --repeats {args.repeats}"
+        f"{' --profile ' + args.profile if args.profile else ''}` (`make bench`).",
+        f"Wall seconds of a fresh process, median of {args.repeats}; {os.cpu_count()} CPU "
+        f"cores, {platform.machine()}, 1-minute load average at the end "
+        f"{os.getloadavg()[0]:.1f}. Target: ≤ {TARGET} × `import keras`.",
+        "",
+        "| command | seconds (median) | × import keras | meets |",
+        "|---|---:|---:|---|",
+    ]
+    for name, values in seconds.items():
+        if not values:
+            lines.append(f"| `{name}` | no model to predict with | | |")
+        elif codes[name]:
+            lines.append(f"| `{name}` | failed (exit {codes[name]}) | | |")
+        else:
+            median = statistics.median(values)
+            ratio = median / base
+            meets = "" if name.startswith("python") else ("yes" if ratio <= TARGET else "no")
+            lines.append(f"| `{name}` | {median:.2f} | {ratio:.2f} | {meets} |")
+        print(lines[-1], flush=True)
+    out = Path(args.out or ROOT / f"experiments/results/cold_start_{backend}.md")
+    out.write_text("\n".join(lines) + "\n")
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
