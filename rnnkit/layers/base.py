@@ -8,13 +8,6 @@ makes a Python-defined cell competitive with Keras's fused `SimpleRNN`.
 `RecurrentCell` splits a cell into `project_inputs` (time-independent) and
 `step` (recurrent). Used by a plain `keras.layers.RNN`, the cell projects each
 step itself; used by its own `RecurrentLayer`, the projection is hoisted.
-
-The hoisted loop runs time-major: the `[B, T, D]` input is transposed to
-`[T, B, D]` before it is projected, not the `[B, T, P]` projection after, so
-the transposes (and their gradients) move `D` instead of `P` features per step;
-the time loop is Keras's own (`keras.src.backend.rnn`, with `time_major=True`),
-so masking, `go_backwards` and `unroll` behave exactly as in `keras.layers.RNN`,
-and its body calls the cell's `step` directly rather than through `Layer.__call__`.
 """
 
 import contextlib
@@ -22,7 +15,6 @@ import re
 
 import keras
 from keras import activations, initializers, ops, regularizers
-from keras.src import backend as keras_backend
 
 BASE_CELL_ARGUMENTS = (
     "units", "activation", "use_bias", "kernel_initializer", "recurrent_initializer",
@@ -144,17 +136,6 @@ class RecurrentCell(keras.layers.Layer):
         """Read-out applied to the step output; not fed back, so hoistable."""
         return outputs
 
-    def loop_inputs(self, projected, initial_state, mask, go_backwards=False):
-        """What the hoisted time loop steps over, time-major (`[T, B, …]`, in input
-        order; `mask` `[T, B]` or `None`): by default the projection itself. A cell
-        may add per-step inputs computable before the loop (a clock's ticks)."""
-        return projected
-
-    def loop_final_states(self, states, initial_state, mask, steps):
-        """The states to return after the hoisted loop of `steps` steps (see
-        `loop_inputs`)."""
-        return states
-
     def call(self, inputs, states, training=False):
         if self._inputs_projected:
             return self.step(inputs, states, training=training)
@@ -223,46 +204,17 @@ class RecurrentLayer(keras.layers.RNN):
         # U x_t + b for every t in one matmul before the time loop, and any
         # read-out after it. Inside the loop the step output is the new
         # `states[0]`, which is what every backend's masking assumes.
-        projected = self.cell.project_inputs(ops.swapaxes(sequences, 0, 1))
-        if mask is not None:
-            mask = ops.swapaxes(mask, 0, 1)
-        projected_steps = projected
-        projected = self.cell.loop_inputs(projected, initial_state, mask, self.go_backwards)
-
-        def step(inputs, states):
-            if keras_backend.backend() == "torch" and self.stateful:
-                states = [ops.copy(s) for s in states]  # as keras.layers.RNN does
-            # `step` itself, not `cell(...)`: Layer.__call__ inside the loop body costs
-            # TensorFlow ops at every step (the RNN's own __call__ already set the
-            # dtype policy's autocast scope, and built the cell).
-            output, new_states = self.cell.step(inputs, list(states), training=training)
-            return output, _as_list(new_states)
-
+        projected = self.cell.project_inputs(sequences)
         with self.cell.receiving_projected_inputs():
-            last, outputs, states = keras_backend.rnn(
-                step,
-                projected,
-                list(initial_state),
-                go_backwards=self.go_backwards,
-                mask=mask,
-                unroll=self.unroll,
-                # Needed: left out, TensorFlow's rnn takes `inputs.shape[1]`, which
-                # time-major is the batch size, as the number of steps.
-                input_length=sequences.shape[1],
-                time_major=True,
-                zero_output_for_mask=self.zero_output_for_mask,
-                return_all_outputs=self.return_sequences,
+            last, outputs, states = super().inner_loop(
+                projected, initial_state, mask, training=training
             )
-        outputs = ops.swapaxes(outputs, 0, 1)
-        states = self.cell.loop_final_states(
-            list(states), initial_state, mask, ops.shape(projected_steps)[0]
-        )
         if type(self.cell).project_outputs is RecurrentCell.project_outputs:
             return last, outputs, states
         last = self.cell.project_outputs(last)
         outputs = self.cell.project_outputs(outputs)
         if mask is not None and self.zero_output_for_mask and self.return_sequences:
-            keep = ops.expand_dims(ops.cast(ops.swapaxes(mask, 0, 1), "bool"), -1)
+            keep = ops.expand_dims(ops.cast(mask, "bool"), -1)
             outputs = ops.where(keep, outputs, ops.zeros_like(outputs))
         return last, outputs, states
 

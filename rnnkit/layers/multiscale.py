@@ -147,13 +147,6 @@ class MultiScaleCell(RecurrentCell):
 
     def step(self, projected, states, training=False):
         h_prev, clock = states
-        if isinstance(projected, (list, tuple)):
-            # Within `MultiScaleRNN`: the ticks were computed before the loop
-            # (`loop_inputs`) and the clock is advanced after it.
-            projected, tick = projected
-            candidate = self.activation(projected + ops.matmul(h_prev, self.recurrent_kernel))
-            h = ops.where(tick, candidate, h_prev)
-            return h, [h, clock]
         periods = ops.convert_to_tensor(self.unit_periods(), dtype=clock.dtype)
         candidate = self.activation(projected + ops.matmul(h_prev, self.recurrent_kernel))
         h = ops.where(ops.equal(ops.mod(clock, periods), 0), candidate, h_prev)
@@ -162,31 +155,6 @@ class MultiScaleCell(RecurrentCell):
         next_clock = ops.mod(clock + 1, self.cycle)
         return h, [h, next_clock]
 
-    def steps_taken(self, steps, mask, go_backwards):
-        """Steps each sequence has taken before step t, `[T, B, 1]` in input order
-        (`mask` `[T, B]` or `None`; masked steps do not count)."""
-        taken = ops.ones(steps, dtype="int32") if mask is None else ops.cast(mask, "int32")
-        if go_backwards:
-            taken = ops.flip(taken, 0)
-        before = ops.cumsum(taken, axis=0) - taken
-        if go_backwards:
-            before = ops.flip(before, 0)
-        return ops.expand_dims(before, -1)
-
-    def loop_inputs(self, projected, initial_state, mask, go_backwards=False):
-        """`(U x_t + b, tick_t)`, with `tick_t = (c_0 + n_t) mod p == 0` per unit,
-        `n_t` the steps taken before `t`: the clock leaves the time loop."""
-        before = self.steps_taken(ops.shape(projected)[:2], mask, go_backwards)
-        clock = ops.cast(initial_state[1], "int32") + before
-        periods = ops.convert_to_tensor(self.unit_periods(), dtype="int32")
-        return projected, ops.equal(ops.mod(clock, periods), 0)
-
-    def loop_final_states(self, states, initial_state, mask, steps):
-        """`[h_T, (c_0 + steps taken) mod lcm(periods)]`: the loop carried `c_0`."""
-        h, clock = states
-        taken = steps if mask is None else ops.sum(ops.cast(mask, "int32"), axis=0)[:, None]
-        clock = ops.mod(ops.cast(clock, "int32") + taken, self.cycle)
-        return [h, ops.cast(clock, initial_state[1].dtype)]
     def get_config(self):
         config = {"periods": list(self.periods), "connectivity": self.connectivity}
         return {**super().get_config(), **config}

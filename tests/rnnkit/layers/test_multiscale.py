@@ -72,25 +72,3 @@ def test_removed_connections_stay_removed_through_training():
 def test_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         MultiScaleRNN(**kwargs)
-
-
-@pytest.mark.parametrize("go_backwards", [False, True])
-@pytest.mark.parametrize("masked", [False, True])
-def test_layer_with_clock_outside_the_loop_matches_the_stepping_cell(go_backwards, masked):
-    # MultiScaleRNN computes the ticks before its time loop and the clock after it;
-    # keras.layers.RNN over the same cell steps the clock inside the loop.
-    layer = MultiScaleRNN(8, periods=(1, 3), return_sequences=True, return_state=True,
-                          go_backwards=go_backwards, bias_initializer="random_normal")
-    x = np.random.default_rng(2).normal(size=(3, 11, 4)).astype("float32")
-    h0 = np.random.default_rng(3).normal(size=(3, 8)).astype("float32")
-    clock0 = np.array([[0.0], [1.0], [2.0]], dtype="float32")
-    mask = random_mask(3, 11) if masked else None
-    outputs, h, clock = layer(x, initial_state=[h0, clock0], mask=mask)
-    stepping = keras.layers.RNN(layer.cell, return_sequences=True, return_state=True,
-                                go_backwards=go_backwards)
-    want, want_h, want_clock = stepping(x, initial_state=[h0, clock0], mask=mask)
-    np.testing.assert_allclose(outputs, want, atol=1e-5)
-    np.testing.assert_allclose(h, want_h, atol=1e-5)
-    np.testing.assert_array_equal(clock, want_clock)
-    taken = 11 if mask is None else mask.sum(1, keepdims=True)
-    np.testing.assert_array_equal(clock, (clock0 + taken) % 3)
