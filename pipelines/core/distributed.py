@@ -142,6 +142,18 @@ def is_chief() -> bool:
     return process_index() == 0
 
 
+def barrier(name: str) -> None:
+    """Wait until every process of the group reaches ``barrier(name)`` (no-op without a
+    group). The run uses it once: the workers start ingesting only after the chief's
+    MLflow run exists, so a worker that fails early still fails a run that is there."""
+    jax = _jax_group()
+    if jax is None or jax.process_count() == 1:
+        return
+    from jax._src import distributed as jax_distributed
+
+    jax_distributed.global_state.client.wait_at_barrier(name, timeout_s() * 1000)
+
+
 def current_shard() -> tuple[int, int]:
     """``(process id, processes)`` while a multi-process ``keras.distribution`` is set,
     ``(0, 1)`` otherwise: a dataset made under it reads only its process's rows."""

@@ -124,6 +124,7 @@ def run_task(
         f"{tracking.experiment_name(task_name)} at {tracking.tracking_uri()}"
     )
     _announce_run(run.run_id)
+    distributed.barrier("rnnkit-run-started")
     durations: dict[str, float] = {}
     stage = "start"
     try:
@@ -226,6 +227,7 @@ def _run_worker(task: tasks.TaskSpec, profile: str, cfg: Any, placement, handle)
     every batch), with no MLflow run, no evaluation and no files."""
     values: dict[str, Any] = {}
     quiet = lambda _line: None  # noqa: E731  (the chief reports progress)
+    distributed.barrier("rnnkit-run-started")  # the chief's MLflow run exists
     for stage in ("ingest", "featurize", "train"):
         if stage == "train":
             with devices.placed(placement, handle):
