@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -45,11 +46,18 @@ def test_sigterm_ends_the_run_failed(tmp_path, fake_config_path):
         for line in process.stderr:
             if "training now" in line or time.time() > deadline:
                 break
+        rest: list[str] = []  # keep reading, so the child never blocks on a full pipe
+        reader = threading.Thread(target=lambda: rest.extend(process.stderr), daemon=True)
+        reader.start()
         process.send_signal(signal.SIGTERM)
-        code = process.wait(timeout=60)
+        try:
+            code = process.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            code = None
     finally:
         process.kill()
-    assert code == 128 + signal.SIGTERM
+    reader.join(timeout=10)
+    assert code == 128 + signal.SIGTERM, "".join(rest)[-3000:]
     client = mlflow.MlflowClient(tracking_uri=uri)
     run = client.search_runs([client.get_experiment_by_name("rnnkit-fake").experiment_id])[0]
     assert run.info.status == "FAILED"
