@@ -18,12 +18,12 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-import keras
 import numpy as np
 
 from pipelines.core.bucketing import padded_length
 from pipelines.translate.text import END_ID, START_ID, UNK_ID, Codec, detokenize, tokenize
 from rnnkit.models.decoding import beam_search, greedy_search
+from rnnkit.models.loading import load_model
 from rnnkit.models.seq2seq import Seq2SeqInference
 
 MODEL_FILE, CODEC_FILE = "model.keras", "codec.json"
@@ -140,5 +140,5 @@ class Translator:
 
     @classmethod
     def from_files(cls, model_path, codec_path, **kwargs) -> Translator:
-        model = keras.saving.load_model(model_path, compile=False)
+        model = load_model(model_path, compile=False)
         return cls(model, Codec.load(codec_path), **kwargs)
