@@ -267,8 +267,10 @@ def predict(
       rnnkit predict sentiment "Great!" --model models:/rnnkit-sentiment@champion
     """
     with _user_errors(debug):
+        from pipelines.core.compile_cache import enable_for_serving
         from pipelines.core.inputs import answer_readable, read_lines
 
+        enable_for_serving()
         items = list(inputs or []) + (read_lines(input_file) if input_file else [])
         if not items:
             raise RnnkitUserError("No inputs: give INPUT arguments or --input-file PATH.")
@@ -316,6 +318,9 @@ def translate(
       rnnkit translate --input-file sentences.txt --beam 4
     """
     with _user_errors(debug):
+        from pipelines.core.compile_cache import enable_for_serving
+
+        enable_for_serving()
         from pipelines.core.inputs import answer_readable, read_lines
         from pipelines.translate.serving import OUTPUT_COLUMN, WARNING, translate_answers
 
@@ -528,6 +533,9 @@ def serve(
         -d '{"dataframe_records": [{"text": "A wonderful film."}]}'
     """
     with _user_errors(debug):
+        from pipelines.core.compile_cache import enable_for_serving
+
+        enable_for_serving()
         from pipelines.core.scoring import serve as run_server
         from pipelines.core.signals import terminate_as_exit
 

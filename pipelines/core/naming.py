@@ -18,6 +18,16 @@ from pathlib import PurePath
 from typing import Any
 
 TEST, BASELINE = "test/", "baseline/"
+SMOKE_PROFILE = "smoke"
+CHAMPION = "champion"  # the registry alias `rnnkit retrain` and `rnnkit promote` move
+
+
+def registered_model_name(task: str, profile: str | None = None) -> str:
+    """The registered model of ``task``: ``rnnkit-<task>``, the serving name, for every
+    profile but ``smoke``, whose seconds-long runs go to ``rnnkit-<task>-smoke`` so that
+    a test or a try-out never becomes the model ``rnnkit predict`` serves."""
+    suffix = "-smoke" if profile == SMOKE_PROFILE else ""
+    return f"rnnkit-{task}{suffix}"
 
 
 def test_metric(metric: str) -> str:

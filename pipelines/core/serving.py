@@ -12,17 +12,15 @@ A task's model class subclasses ``TaskModel`` and says how to read the inputs
 (``answer``). It is logged as a "model from code" through the one entry point
 ``pipelines/core/pyfunc_entry.py`` with ``model_config={"class": "module:Class"}``: nothing
 is pickled, and the class is imported from the installed rnnkit when the model loads.
+This module does not import MLflow (``rnnkit predict`` may load a model without it,
+`pipelines.core.local_models`); the MLflow side is `pipelines.core.pyfunc_model`.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
-
-import mlflow
-import pandas as pd
 
 from pipelines.core.errors import RnnkitUserError
 
@@ -35,14 +33,10 @@ class InputError(RnnkitUserError):
     """One input the model cannot answer; the other inputs are answered all the same."""
 
 
-class BadRequest(mlflow.exceptions.MlflowException, RnnkitUserError):
+class BadRequest(RnnkitUserError):
     """The request as a whole cannot be answered (no text column, beam < 1): a user error
-    for ``rnnkit predict``, a 400 with this message for the scoring server."""
-
-    def __init__(self, message: str):
-        from mlflow.protos.databricks_pb2 import BAD_REQUEST
-
-        mlflow.exceptions.MlflowException.__init__(self, message, error_code=BAD_REQUEST)
+    for ``rnnkit predict``, a 400 with this message for the scoring server
+    (`pipelines.core.pyfunc_model.ModelFromConfig` turns it into MLflow's BAD_REQUEST)."""
 
 
 def answer_each(items: Sequence[Any], prepare: Callable[[Any, int], Any],
@@ -96,7 +90,7 @@ def texts_of(model_input: Any, column: str = "text") -> list:
     return list(model_input)
 
 
-class TaskModel(mlflow.pyfunc.PythonModel):
+class TaskModel:
     """A Keras model and its JSON preprocessors, answering each input on its own.
 
     Subclasses set ``preprocessors`` (artifact name -> class with ``load(path)``; the
@@ -109,9 +103,9 @@ class TaskModel(mlflow.pyfunc.PythonModel):
     optional: ClassVar[frozenset[str]] = frozenset()  # absent from older saved models: None
 
     def load_context(self, context):
-        import keras
+        from rnnkit.models import load_model  # registers rnnkit's layers; no TF probe
 
-        self.model = keras.saving.load_model(context.artifacts["model"], compile=False)
+        self.model = load_model(context.artifacts["model"], compile=False)
         for name, cls in self.preprocessors.items():
             if name in self.optional and name not in context.artifacts:
                 setattr(self, name, None)
@@ -126,7 +120,7 @@ class TaskModel(mlflow.pyfunc.PythonModel):
             setattr(self, name, value)
         return self
 
-    def predict(self, context, model_input: pd.DataFrame, params: dict | None = None):
+    def predict(self, context, model_input, params: dict | None = None):
         params = dict(params or {})
         try:
             return answer_each(self.read(model_input),
@@ -182,24 +176,26 @@ class ModelPackage:
         return model.predict(None, self.example, dict(self.params or {}))
 
 
-class ModelFromConfig(mlflow.pyfunc.PythonModel):
-    """The entry point's model: imports ``model_config["class"]`` and delegates to it."""
+def __getattr__(name: str):
+    # models logged before pyfunc_model.py existed run ``from pipelines.core.serving
+    # import ModelFromConfig`` in their copy of the entry point
+    if name == "ModelFromConfig":
+        from pipelines.core.pyfunc_model import ModelFromConfig
 
-    inner: TaskModel | None = None
+        return ModelFromConfig
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-    def load_context(self, context):
-        path = (context.model_config or {}).get("class", "")
-        module, _, name = path.partition(":")
-        try:
-            cls = getattr(importlib.import_module(module), name)
-        except (ImportError, AttributeError, ValueError) as exc:
-            raise RnnkitUserError(f"This model's class {path!r} cannot be imported from the "
-                                  f"installed rnnkit: {exc}.") from exc
-        self.inner = cls()
-        self.inner.load_context(context)
 
-    def predict(self, context, model_input: pd.DataFrame, params: dict | None = None):
-        return self.inner.predict(context, model_input, params)
+def task_model_class(path: str) -> type[TaskModel]:
+    """The class ``module:Class`` names, or a user error saying it cannot be imported."""
+    import importlib
+
+    module, _, name = path.partition(":")
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise RnnkitUserError(f"This model's class {path!r} cannot be imported from the "
+                              f"installed rnnkit: {exc}.") from exc
 
 
 def class_path(cls: type) -> str:

@@ -28,6 +28,7 @@ import mlflow
 from pipelines.core import naming
 from pipelines.core.config import flatten
 from pipelines.core.errors import RnnkitUserError
+from pipelines.core.naming import CHAMPION, SMOKE_PROFILE, registered_model_name
 
 MAX_PARAM_CHARS = 6000  # MLflow's limit on a param value
 RunStatus = Literal["FINISHED", "FAILED", "KILLED"]
@@ -94,15 +95,6 @@ def experiment_name(task: str) -> str:
     return f"rnnkit-{task}"
 
 
-SMOKE_PROFILE = "smoke"
-
-
-def registered_model_name(task: str, profile: str | None = None) -> str:
-    """The registered model of ``task``: ``rnnkit-<task>``, the serving name, for every
-    profile but ``smoke``, whose seconds-long runs go to ``rnnkit-<task>-smoke`` so that
-    a test or a try-out never becomes the model ``rnnkit predict`` serves."""
-    suffix = "-smoke" if profile == SMOKE_PROFILE else ""
-    return f"rnnkit-{task}{suffix}"
 
 
 def start_run(task: str, run_name: str | None = None, profile: str = "default") -> ActiveRun:
@@ -469,7 +461,6 @@ def _signature(package, output):
     return ModelSignature(inputs, inferred.outputs, inferred.params)
 
 
-CHAMPION = "champion"  # the registry alias `rnnkit retrain` and `rnnkit promote` move
 
 
 def champion_uri(task: str, profile: str | None = None) -> str:

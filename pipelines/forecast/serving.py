@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipelines.core import serving, tracking
+from pipelines.core import local_models, serving
 from pipelines.core.errors import RnnkitUserError
 from pipelines.core.serving import InputError
 from pipelines.forecast.conformal import Calibration
@@ -121,7 +121,7 @@ def package(cfg, trained, features, report) -> serving.ModelPackage:
 def predict(inputs: list[str], model_uri: str | None) -> list[dict]:
     """`rnnkit predict forecast FILE.csv ...`: one forecast per CSV of recent rows, or
     what is wrong with the file."""
-    model = tracking.load_task_model("forecast", model_uri)
+    model = local_models.load_task_model("forecast", model_uri)
     results = []
     for path in inputs:
         try:

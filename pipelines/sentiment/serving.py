@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
-from pipelines.core import serving, tracking
+from pipelines.core import local_models, serving
 from pipelines.sentiment.batches import predict_proba
 from pipelines.sentiment.explain import explain
 from pipelines.sentiment.text import TextEncoder
@@ -44,6 +43,8 @@ class SentimentModel(serving.TaskModel):
 
 def package(cfg, trained, features, report) -> serving.ModelPackage:
     """The classifier with its text encoder, for the runner to log and register."""
+    import pandas as pd  # not at import: `rnnkit predict` needs no pandas
+
     return serving.ModelPackage(SentimentModel, trained.model,
                                 {"text_encoder": features.encoder},
                                 pd.DataFrame({TEXT_COLUMN: EXAMPLE}),
@@ -53,11 +54,8 @@ def package(cfg, trained, features, report) -> serving.ModelPackage:
 def predict(inputs: list[str], model_uri: str | None, explain: bool = False) -> list[dict]:
     """`rnnkit predict sentiment TEXT ...`: label and class probabilities per text (and
     with `explain` the words that drove it), or the reason it could not be classified."""
-    model = tracking.load_task_model("sentiment", model_uri)
-    frame = pd.DataFrame({TEXT_COLUMN: list(inputs)})
-    if explain:  # in-process, so models saved before the explain param explain too
-        answers = serving.task_model(model).predict(None, frame, {"explain": True})
-    else:
-        answers = model.predict(frame)
+    model = local_models.load_task_model("sentiment", model_uri)
+    # the task's model in-process (models saved before the explain param explain too)
+    answers = serving.task_model(model).predict(None, list(inputs), {"explain": explain})
     return [{"input": serving.shown(text), **answer}
             for text, answer in zip(inputs, answers, strict=True)]

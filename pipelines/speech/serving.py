@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipelines.core import serving, tracking
+from pipelines.core import local_models, serving
 from pipelines.core.errors import RnnkitUserError
 from pipelines.speech.audio import (
     SpeechDataError,
@@ -92,6 +92,6 @@ def package(cfg, trained, features, report) -> serving.ModelPackage:
 def predict(inputs: list[str], model_uri: str | None) -> list[dict]:
     """`rnnkit predict speech FILE.wav ...`: label and class probabilities per file, or
     what is wrong with the file."""
-    model = tracking.load_task_model("speech", model_uri)
+    model = local_models.load_task_model("speech", model_uri)
     answers = model.predict(pd.DataFrame({"path": list(inputs)}))
     return [{"input": path, **answer} for path, answer in zip(inputs, answers, strict=True)]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipelines.core import serving, tracking
+from pipelines.core import local_models, serving
 from pipelines.core.errors import RnnkitUserError
 from pipelines.translate.text import Codec
 from pipelines.translate.translator import TranslationWarning, Translator
@@ -70,7 +70,7 @@ def translate_texts(texts: list[str], model_uri: str | None = None,
 
 def translate_answers(texts: list[str], model_uri: str | None, beam: int) -> list[dict]:
     """The pyfunc's answers for ``texts`` (one dict per text)."""
-    model = tracking.load_task_model("translate", model_uri)
+    model = local_models.load_task_model("translate", model_uri)
     return model.predict(pd.DataFrame({TEXT_COLUMN: [str(t) for t in texts]}),
                          params={"beam": beam})
 

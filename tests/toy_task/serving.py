@@ -8,7 +8,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
-from pipelines.core import serving, tracking
+from pipelines.core import local_models, serving
 from pipelines.core.state import JsonState
 
 
@@ -57,7 +57,7 @@ def package(cfg, trained, features, report) -> serving.ModelPackage:
 
 
 def predict(inputs: list[str], model_uri: str | None) -> list[dict]:
-    model = tracking.load_task_model("reverse", model_uri)
+    model = local_models.load_task_model("reverse", model_uri)
     answers = model.predict(pd.DataFrame({"text": list(inputs)}))
     return [{"input": text, **answer} for text, answer in zip(inputs, answers, strict=True)]
 
