@@ -2,12 +2,16 @@
 
 A cell whose input enters only through an affine map `U x_t + b` can have that
 map applied to the whole sequence `[B, T, D] -> [B, T, P]` with one matmul
-before the time loop; the loop then only does the recurrent part. This is what
-makes a Python-defined cell competitive with Keras's fused `SimpleRNN`.
+before the time loop; the loop then only does the recurrent part. That pays when
+the projection does not widen the inputs (`D ≥ P`, e.g. word vectors into fewer
+units); a narrow input (16 features into 128 units) is cheaper projected per step,
+since the loop then carries `D`, not `P`, values per step.
 
 `RecurrentCell` splits a cell into `project_inputs` (time-independent) and
 `step` (recurrent). Used by a plain `keras.layers.RNN`, the cell projects each
-step itself; used by its own `RecurrentLayer`, the projection is hoisted.
+step itself; used by its own `RecurrentLayer`, the projection is hoisted where
+`hoists_projection` says so, and a read-out (`project_outputs`) always follows the
+loop.
 """
 
 import contextlib
@@ -90,7 +94,7 @@ class RecurrentCell(keras.layers.Layer):
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
-        self._inputs_projected = False
+        self._inputs_projected = self._in_layer_loop = False
 
     # --- weights -----------------------------------------------------------
     def add_kernel(self, shape, name="kernel"):
@@ -137,19 +141,35 @@ class RecurrentCell(keras.layers.Layer):
         return outputs
 
     def call(self, inputs, states, training=False):
-        if self._inputs_projected:
-            return self.step(inputs, states, training=training)
-        output, new_states = self.step(self.project_inputs(inputs), states, training=training)
+        projected = inputs if self._inputs_projected else self.project_inputs(inputs)
+        output, new_states = self.step(projected, states, training=training)
+        if self._in_layer_loop:  # the layer reads out after its loop
+            return output, new_states
         return self.project_outputs(output), new_states
 
+    def hoists_projection(self, input_dim):
+        """Whether `RecurrentLayer` applies `project_inputs` to the whole sequence before
+        its loop: when that does not widen the inputs (`D ≥ P`, the kernel's columns).
+
+        Hoisted, the loop carries `[B, T, P]` projections through the time loop (and
+        their gradients back); a narrow input projected per step moves less memory:
+        on an input of 16 features into 128 units, hoisting ran at 0.86× Keras's
+        `SimpleRNN` on TensorFlow and per-step projection at 0.99×
+        (`experiments/bench_layers.py`).
+        """
+        kernel = getattr(self, "kernel", None)
+        return kernel is None or input_dim is None or int(input_dim) >= int(kernel.shape[-1])
+
     @contextlib.contextmanager
-    def receiving_projected_inputs(self):
-        """Within this block `call` takes inputs already through `project_inputs`."""
-        self._inputs_projected = True
+    def in_layer_loop(self, inputs_projected):
+        """Within this block `call` is the body of `RecurrentLayer`'s loop: it takes
+        inputs already through `project_inputs` when `inputs_projected`, and leaves
+        the read-out (`project_outputs`) to the layer."""
+        self._in_layer_loop, self._inputs_projected = True, bool(inputs_projected)
         try:
             yield
         finally:
-            self._inputs_projected = False
+            self._in_layer_loop, self._inputs_projected = False, False
 
     def get_initial_state(self, batch_size=None):
         return [
@@ -201,13 +221,14 @@ class RecurrentLayer(keras.layers.RNN):
         super().__init__(cell, **flags, **kwargs)
 
     def inner_loop(self, sequences, initial_state, mask, training=False):
-        # U x_t + b for every t in one matmul before the time loop, and any
-        # read-out after it. Inside the loop the step output is the new
+        # U x_t + b for every t in one matmul before the time loop where that does
+        # not widen the inputs (`hoists_projection`), and any read-out after it. Inside the loop the step output is the new
         # `states[0]`, which is what every backend's masking assumes.
-        projected = self.cell.project_inputs(sequences)
-        with self.cell.receiving_projected_inputs():
+        hoist = self.cell.hoists_projection(sequences.shape[-1])
+        inputs = self.cell.project_inputs(sequences) if hoist else sequences
+        with self.cell.in_layer_loop(inputs_projected=hoist):
             last, outputs, states = super().inner_loop(
-                projected, initial_state, mask, training=training
+                inputs, initial_state, mask, training=training
             )
         if type(self.cell).project_outputs is RecurrentCell.project_outputs:
             return last, outputs, states
