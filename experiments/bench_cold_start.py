@@ -5,9 +5,10 @@
 
 Times, as wall seconds of a new Python process (median of `--repeats`, the commands
 taken in turn within each repeat): `python -c "import keras"`, `rnnkit predict
-forecast FILE.csv` and `rnnkit predict sentiment TEXT`, on the backend `KERAS_BACKEND`
-selects, against the models the tracking store (`MLFLOW_TRACKING_URI`) serves; the
-target is predict ≤ 1.5 × `import keras`. A predict command that fails (no model
+forecast FILE.csv`, `rnnkit predict sentiment TEXT` and `rnnkit translate TEXT`, on the
+backend `KERAS_BACKEND` selects, against the models the tracking store
+(`MLFLOW_TRACKING_URI`) serves; the target is predict ≤ 1.5 × `import keras`, translate
+≤ 2 ×. A predict command that fails (no model
 registered) is reported as such; `--profile smoke` predicts with the models
 `rnnkit run TASK --profile smoke` registers (`models:/rnnkit-TASK-smoke@champion`).
 Without `--forecast-csv` the forecast model's own input example is the file. On JAX
@@ -27,6 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = 1.5
+TRANSLATE_TARGET = 2.0  # the translation issue's bar for `rnnkit translate`
 
 
 def forecast_csv(folder: Path, profile: str | None) -> Path | None:
@@ -80,6 +82,9 @@ def main():
                 [*cli, "forecast", str(csv), *model("forecast")] if csv else None,
             'rnnkit predict sentiment "A wonderful film."':
                 [*cli, "sentiment", "A wonderful film.", *model("sentiment")],
+            'rnnkit translate "Hello."':
+                [sys.executable, "-m", "pipelines.cli", "translate", "Hello.",
+                 *model("translate")],
         }
         # (argv, fresh): fresh runs start from an empty JAX compilation cache, the others
         # find what an earlier predict of the same model compiled (a warm-up call first)
@@ -110,7 +115,8 @@ def main():
         f"{' --profile ' + args.profile if args.profile else ''}` (`make bench`).",
         f"Wall seconds of a fresh process, median of {args.repeats}; {os.cpu_count()} CPU "
         f"cores, {platform.machine()}, 1-minute load average at the end "
-        f"{os.getloadavg()[0]:.1f}. Target: ≤ {TARGET} × `import keras`. On JAX the "
+        f"{os.getloadavg()[0]:.1f}. Target: ≤ {TARGET} × `import keras` (`rnnkit translate`: "
+        f"≤ {TRANSLATE_TARGET} ×). On JAX the "
         "serving commands keep compiled programs on disk (`pipelines/core/compile_cache.py`): "
         "rows without \"first call\" find the programs an earlier predict of the same "
         "model compiled.",
@@ -126,7 +132,8 @@ def main():
         else:
             median = statistics.median(values)
             ratio = median / base
-            meets = "" if name.startswith("python") else ("yes" if ratio <= TARGET else "no")
+            target = TRANSLATE_TARGET if "translate" in name else TARGET
+            meets = "" if name.startswith("python") else ("yes" if ratio <= target else "no")
             lines.append(f"| `{name}` | {median:.2f} | {ratio:.2f} | {meets} |")
         print(lines[-1], flush=True)
     out = Path(args.out or ROOT / f"experiments/results/cold_start_{backend}.md")

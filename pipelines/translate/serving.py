@@ -5,8 +5,6 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
-import pandas as pd
-
 from pipelines.core import local_models, serving
 from pipelines.core.errors import RnnkitUserError
 from pipelines.translate.text import Codec
@@ -50,6 +48,8 @@ class TranslateModel(serving.TaskModel):
 
 def package(cfg, trained, features, report) -> serving.ModelPackage:
     """The translator (model + codec JSON, string signature, a beam param)."""
+    import pandas as pd  # not at import: `rnnkit translate` needs no pandas
+
     return serving.ModelPackage(TranslateModel, trained.model, {"codec": features.codec},
                                 pd.DataFrame({TEXT_COLUMN: EXAMPLE}),
                                 requirements=["sacrebleu"], params={"beam": 1})
@@ -71,8 +71,8 @@ def translate_texts(texts: list[str], model_uri: str | None = None,
 def translate_answers(texts: list[str], model_uri: str | None, beam: int) -> list[dict]:
     """The pyfunc's answers for ``texts`` (one dict per text)."""
     model = local_models.load_task_model("translate", model_uri)
-    return model.predict(pd.DataFrame({TEXT_COLUMN: [str(t) for t in texts]}),
-                         params={"beam": beam})
+    # the task's model in-process: the texts as they are, no DataFrame
+    return serving.task_model(model).predict(None, [str(t) for t in texts], {"beam": beam})
 
 
 def read_sentences(path: Path) -> list[str]:

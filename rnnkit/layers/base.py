@@ -222,8 +222,9 @@ class RecurrentLayer(keras.layers.RNN):
 
     def inner_loop(self, sequences, initial_state, mask, training=False):
         # U x_t + b for every t in one matmul before the time loop where that does
-        # not widen the inputs (`hoists_projection`), and any read-out after it. Inside the loop the step output is the new
-        # `states[0]`, which is what every backend's masking assumes.
+        # not widen the inputs (`hoists_projection`), and any read-out after it.
+        # Inside the loop the step output is the new `states[0]`, which is what
+        # every backend's masking assumes.
         hoist = self.cell.hoists_projection(sequences.shape[-1])
         inputs = self.cell.project_inputs(sequences) if hoist else sequences
         with self.cell.in_layer_loop(inputs_projected=hoist):

@@ -46,8 +46,8 @@ def test_on_jax_loading_a_bidirectional_model_does_not_import_tensorflow(tmp_pat
         from rnnkit.models import load_model
         model = load_model({str(tmp_path / "model.keras")!r})
         x = np.arange(1, 11, dtype="int32").reshape(2, 5)
-        np.testing.assert_allclose(np.asarray(model(x)), np.load({str(tmp_path / "expected.npy")!r}),
-                                   rtol=1e-5, atol=1e-6)
+        expected = np.load({str(tmp_path / "expected.npy")!r})
+        np.testing.assert_allclose(np.asarray(model(x)), expected, rtol=1e-5, atol=1e-6)
         print("tensorflow" in sys.modules)
     """)
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
