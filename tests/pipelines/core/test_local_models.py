@@ -19,6 +19,8 @@ from pipelines.cli import app
 from pipelines.core import local_models, serving, tracking
 
 ROOT = Path(__file__).resolve().parents[3]
+pytestmark = pytest.mark.xdist_group("local_models")  # one worker trains the module's model
+
 INPUTS = ["3 1 4 1 5", "2 7 1 8 2", "7 7"]
 FRAME = pd.DataFrame({"text": INPUTS})
 
@@ -100,8 +102,10 @@ def test_rnnkit_predict_imports_neither_mlflow_nor_tensorflow_on_jax(toy_store, 
              "try:\n    runpy.run_module('pipelines.cli', run_name='__main__')\n"
              "except SystemExit as exit:\n    assert not exit.code, exit.code\n"
              "print(sorted({'mlflow', 'tensorflow', 'sqlalchemy'} & set(sys.modules)))\n")
-    env = {**os.environ, "KERAS_BACKEND": "jax", "XDG_CACHE_HOME": str(tmp_path / "cache"),
-           "PYTHONPATH": os.pathsep.join([str(ROOT / "tests"), str(ROOT)])}
+    # without the JAX_* cache variables an in-process `rnnkit predict` may have set
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JAX_")}
+    env |= {"KERAS_BACKEND": "jax", "XDG_CACHE_HOME": str(tmp_path / "cache"),
+            "PYTHONPATH": os.pathsep.join([str(ROOT / "tests"), str(ROOT)])}
     done = subprocess.run([sys.executable, "-c", probe], env=env, cwd=ROOT,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
