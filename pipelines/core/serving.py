@@ -1,7 +1,9 @@
-"""The served model of every task: one pyfunc base, one answer per input.
+"""The served model of every task: one base class, one answer per input.
 
 ``rnnkit predict``, ``rnnkit serve`` (MLflow's scoring server) and ``rnnkit retrain``
-all call the same logged pyfunc, so they can never disagree. Its ``predict`` returns a
+all answer through the same logged model -- the task's ``TaskModel`` over the same
+artifacts, whether MLflow loads it or `pipelines.core.local_models` does -- so they can
+never disagree. Its ``predict`` returns a
 list with one dict per input, in input order: the task's answer
 (``{"label", "probabilities"}``, ``{"forecast"}``, ``{"translation"}``) or
 ``{"error": "..."}`` for an input it cannot answer -- one bad wav or empty text never
