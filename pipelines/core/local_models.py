@@ -27,7 +27,7 @@ from urllib.parse import unquote, urlparse
 
 import yaml
 
-from pipelines.core.naming import CHAMPION, registered_model_name
+from pipelines.core.naming import CHAMPION, registered_model_name, say_on_stderr, serving_note
 from pipelines.core.serving import task_model_class
 
 CODE_MODEL_LOADER = "mlflow.pyfunc.loaders.code_model"
@@ -71,43 +71,42 @@ def resolve(task: str, uri: str | None = None) -> Resolved | None:
     """The folder of ``uri`` (``models:/NAME@ALIAS`` or ``models:/NAME/VERSION``), or of
     the version of ``rnnkit-<task>`` that serves when ``uri`` is None; None when this
     cannot be read here without MLflow."""
-    name = registered_model_name(task)
     db = sqlite_store()
-    if db is None:
+    match = _MODELS_URI.match(uri) if uri is not None else None
+    if db is None or (uri is not None and match is None):
         return None
-    alias = version = None
-    if uri is not None:
-        match = _MODELS_URI.match(uri)
-        if match is None:
-            return None
-        name, alias, version = match["name"], match["alias"], match["version"]
+    name, alias, version = ((match["name"], match["alias"], match["version"]) if match
+                            else (registered_model_name(task), None, None))
     try:
         if version is None:
-            found = _rows(db, "SELECT version FROM registered_model_aliases "
-                              "WHERE name = ? AND alias = ?", (name, alias or CHAMPION))
-            if found:
-                version = str(found[0][0])
-                note = f"serving {name} version {version} (alias {alias or CHAMPION})"
-            elif alias is None:  # no champion: the latest version, as serving_model does
-                latest = _rows(db, "SELECT MAX(version) FROM model_versions WHERE name = ? "
-                                   "AND current_stage != 'Deleted_Internal'", (name,))
-                if not latest or latest[0][0] is None:
-                    return None
-                version = str(latest[0][0])
-                note = (f"serving {name} version {version}, the latest: it has no "
-                        f"'{CHAMPION}' alias (set one with 'rnnkit promote {task} VERSION')")
-            else:
+            found = _version(db, name, alias or CHAMPION, latest_if_none=uri is None)
+            if found is None:
                 return None
-        if uri is not None:
-            note = f"serving {uri}"
+            version, alias = found
         location = _rows(db, "SELECT storage_location FROM model_versions WHERE name = ? "
                              "AND version = ? AND status = 'READY'", (name, int(version)))
     except (sqlite3.Error, ValueError):
         return None
-    if not location or not location[0][0]:
+    folder = _local_folder(location[0][0]) if location and location[0][0] else None
+    if folder is None:
         return None
-    folder = _local_folder(location[0][0])
-    return Resolved(folder, note) if folder is not None else None
+    note = f"serving {uri}" if uri is not None else serving_note(name, version, task, alias)
+    return Resolved(folder, note)
+
+
+def _version(db: Path, name: str, alias: str, latest_if_none: bool):
+    """``(version, alias)`` of ``name``'s ``alias``; without it and ``latest_if_none``,
+    ``(latest version, None)`` as `pipelines.core.tracking.serving_model` falls back;
+    else None."""
+    found = _rows(db, "SELECT version FROM registered_model_aliases WHERE name = ? "
+                      "AND alias = ?", (name, alias))
+    if found:
+        return str(found[0][0]), alias
+    if not latest_if_none:
+        return None
+    latest = _rows(db, "SELECT MAX(version) FROM model_versions WHERE name = ? "
+                       "AND current_stage != 'Deleted_Internal'", (name,))
+    return (str(latest[0][0]), None) if latest and latest[0][0] is not None else None
 
 
 def _local_folder(location: str) -> Path | None:
@@ -165,11 +164,6 @@ def load_task_model(task: str, uri: str | None = None, say=None):
         from pipelines.core import tracking
 
         return tracking.load_task_model(task, uri, say)
-    (say or _on_stderr)(resolved.note)
+    (say or say_on_stderr)(resolved.note)
     return model
 
-
-def _on_stderr(line: str) -> None:
-    import sys
-
-    print(f"rnnkit: {line}", file=sys.stderr)

@@ -30,6 +30,22 @@ def registered_model_name(task: str, profile: str | None = None) -> str:
     return f"rnnkit-{task}{suffix}"
 
 
+def serving_note(name: str, version, task: str, alias: str | None = CHAMPION) -> str:
+    """The line saying which registered version serves: by ``alias``, or (``None``) the
+    latest version of a model without a champion."""
+    if alias is not None:
+        return f"serving {name} version {version} (alias {alias})"
+    return (f"serving {name} version {version}, the latest: it has no '{CHAMPION}' alias "
+            f"(set one with 'rnnkit promote {task} VERSION')")
+
+
+def say_on_stderr(line: str) -> None:
+    """How ``rnnkit`` tells which model serves: ``rnnkit: <line>`` on stderr."""
+    import sys
+
+    print(f"rnnkit: {line}", file=sys.stderr)
+
+
 def test_metric(metric: str) -> str:
     return f"{TEST}{metric}"
 

@@ -95,8 +95,6 @@ def experiment_name(task: str) -> str:
     return f"rnnkit-{task}"
 
 
-
-
 def start_run(task: str, run_name: str | None = None, profile: str = "default") -> ActiveRun:
     """Start a run in the task's experiment (created on first use)."""
     ensure_store()
@@ -461,8 +459,6 @@ def _signature(package, output):
     return ModelSignature(inputs, inferred.outputs, inferred.params)
 
 
-
-
 def champion_uri(task: str, profile: str | None = None) -> str:
     """``models:/rnnkit-<task>@champion``."""
     return f"models:/{registered_model_name(task, profile)}@{CHAMPION}"
@@ -501,16 +497,13 @@ def serving_model(task: str, profile: str | None = None) -> Served:
         raise _store_error(exc) from exc
     champion = (model.aliases or {}).get(CHAMPION)
     if champion is not None:
-        return Served(champion_uri(task, profile),
-                      f"serving {name} version {champion} (alias {CHAMPION})")
+        return Served(champion_uri(task, profile), naming.serving_note(name, champion, task))
     versions = store.search_model_versions(f"name = '{name}'")
     if not versions:
         raise RnnkitUserError(f"{name} has no model versions in {tracking_uri()}. Train one "
                               f"with 'rnnkit run {task}', or pass --model URI.")
     latest = max(int(v.version) for v in versions)
-    return Served(f"models:/{name}/{latest}",
-                  f"serving {name} version {latest}, the latest: it has no '{CHAMPION}' "
-                  f"alias (set one with 'rnnkit promote {task} VERSION')")
+    return Served(f"models:/{name}/{latest}", naming.serving_note(name, latest, task, None))
 
 
 def _store_error(exc: Exception) -> RnnkitUserError:
@@ -524,7 +517,7 @@ def load_task_model(task: str, uri: str | None = None,
 
     ``say`` (default: a line on stderr) is told which model serves.
     """
-    say = say or (lambda line: print(f"rnnkit: {line}", file=sys.stderr))
+    say = say or naming.say_on_stderr
     if uri is None:
         served = serving_model(task)
         uri = served.uri
