@@ -19,6 +19,7 @@ from pipelines.core import tasks
 from pipelines.core.config import ConfigModel, LearningRate, PositiveInt
 from pipelines.core.errors import DataMissingError
 from pipelines.core.types import Provenance, Report
+from store_testing import store_at
 
 FAKE = "fake"
 
@@ -195,7 +196,7 @@ def task_store(tmp_path, monkeypatch):
     ``rnnkit-<task>`` experiment keeps its artifacts in tmp_path too; returns a client."""
 
     def _make(task: str) -> mlflow.MlflowClient:
-        uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+        uri = store_at(tmp_path / "mlflow.db")
         client = mlflow.MlflowClient(tracking_uri=uri)
         client.create_experiment(f"rnnkit-{task}", artifact_location=(tmp_path / "art").as_uri())
         monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)

@@ -9,11 +9,12 @@ from typer.testing import CliRunner
 from pipelines.cli import app
 from pipelines.compare import compare_runs
 from pipelines.core.errors import RnnkitUserError
+from store_testing import store_at
 
 
 @pytest.fixture
 def store(tmp_path, monkeypatch):
-    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    uri = store_at(tmp_path / "mlflow.db")
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
     client = mlflow.MlflowClient(tracking_uri=uri)
     experiment = client.create_experiment("rnnkit-forecast",

@@ -23,6 +23,7 @@ import pytest
 
 from pipelines.core import devices, launcher
 from pipelines.core.errors import RnnkitUserError
+from store_testing import store_at
 
 ROOT = Path(__file__).resolve().parents[2]
 RNNKIT = [sys.executable, "-c", launcher.WORKER_ENTRY]
@@ -31,7 +32,7 @@ RNNKIT = [sys.executable, "-c", launcher.WORKER_ENTRY]
 def rnnkit(store: Path, *argv: str, env: dict | None = None) -> subprocess.Popen:
     """``rnnkit ARGV`` in a subprocess on JAX, logging to the sqlite store ``store``."""
     full = {**os.environ, "KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "3",
-            "MLFLOW_TRACKING_URI": f"sqlite:///{store}", **(env or {})}
+            "MLFLOW_TRACKING_URI": store_at(store), **(env or {})}
     full.pop("XLA_FLAGS", None)  # one CPU device per process
     full.pop("TF_CONFIG", None)
     return subprocess.Popen([*RNNKIT, *argv], cwd=store.parent, env=full, text=True,

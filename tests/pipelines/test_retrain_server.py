@@ -26,6 +26,7 @@ import pipelines.forecast.train
 from pipelines import schedule
 from pipelines.cli import app
 from pipelines.core import lock, tracking
+from store_testing import store_at
 
 MODEL = "rnnkit-forecast-smoke"  # --profile smoke retrains never touch rnnkit-forecast
 FAST = ["--profile", "smoke", "evaluate.statistical=none"]
@@ -51,7 +52,7 @@ def server(tmp_path_factory):
     log = open(root / "server.log", "w")  # closed below
     process = subprocess.Popen(
         [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port),
-         "--backend-store-uri", f"sqlite:///{root / 'server.db'}",
+         "--backend-store-uri", store_at(root / "server.db"),
          "--artifacts-destination", str(root / "artifacts"), "--workers", "1"],
         stdout=log, stderr=subprocess.STDOUT, cwd=root, start_new_session=True,
         # no background job runner (7 extra processes, half a minute on 2 cores)

@@ -11,11 +11,12 @@ import sys
 import urllib.request
 
 from serve_testing import free_port
+from store_testing import store_at
 
 
 def test_ui_prints_its_link_once_listening_and_stops_cleanly(tmp_path):
     port = free_port()
-    env = {**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'mlflow.db'}",
+    env = {**os.environ, "MLFLOW_TRACKING_URI": store_at(tmp_path / "mlflow.db"),
            "RNNKIT_LOCK_DIR": str(tmp_path)}
     ui = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "ui", "--port", str(port)],
                           env=env, stderr=subprocess.PIPE, text=True)

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from store_testing import store_at
+
 HIDE_TENSORFLOW = '''
 import sys
 
@@ -37,7 +39,7 @@ def run_without_tensorflow(tmp_path, *argv):
     (tmp_path / "hide").mkdir(exist_ok=True)
     (tmp_path / "hide" / "sitecustomize.py").write_text(HIDE_TENSORFLOW)
     env = {**os.environ, "KERAS_BACKEND": "jax", "PYTHONPATH": str(tmp_path / "hide"),
-           "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'mlflow.db'}"}
+           "MLFLOW_TRACKING_URI": store_at(tmp_path / "mlflow.db")}
     return subprocess.run([sys.executable, *argv], cwd=ROOT, env=env, capture_output=True,
                           text=True)
 

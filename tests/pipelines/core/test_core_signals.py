@@ -13,13 +13,16 @@ from pathlib import Path
 
 import mlflow
 
+from store_testing import store_at
+
 TESTS = Path(__file__).resolve().parents[1]
 
 SLOW_RUN = textwrap.dedent("""
     import sys, time
-    sys.path.insert(0, {tests!r})
+    from pipelines.core import tasks  # the package, before tests/ (holding tests/pipelines)
+
+    sys.path[:0] = [{tests!r}, {helpers!r}]  # conftest, and the helpers it imports
     import conftest
-    from pipelines.core import tasks
 
     module = conftest.make_fake_task(__import__("pathlib").Path({config!r}))
 
@@ -35,9 +38,10 @@ SLOW_RUN = textwrap.dedent("""
 
 
 def test_sigterm_ends_the_run_failed(tmp_path, fake_config_path):
-    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    uri = store_at(tmp_path / "mlflow.db")
     script = tmp_path / "slow_run.py"
-    script.write_text(SLOW_RUN.format(tests=str(TESTS), config=str(fake_config_path)))
+    script.write_text(SLOW_RUN.format(tests=str(TESTS), helpers=str(TESTS.parent),
+                                      config=str(fake_config_path)))
     env = {**os.environ, "MLFLOW_TRACKING_URI": uri}
     process = subprocess.Popen([sys.executable, str(script)], stderr=subprocess.PIPE,
                                text=True, env=env, cwd=tmp_path)

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from pipelines.cli import app
 from pipelines.core import local_models, serving, tracking
+from store_testing import store_at
 
 ROOT = Path(__file__).resolve().parents[3]
 pytestmark = pytest.mark.xdist_group("local_models")  # one worker trains the module's model
@@ -29,7 +30,7 @@ FRAME = pd.DataFrame({"text": INPUTS})
 def toy_store(tmp_path_factory):
     """A store holding one trained toy model, registered as rnnkit-reverse-smoke v1."""
     root = tmp_path_factory.mktemp("local_models")
-    uri = f"sqlite:///{root / 'mlflow.db'}"
+    uri = store_at(root / "mlflow.db")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("RNNKIT_TASKS", "toy_task")
         patch.setenv("RNNKIT_LOCK_DIR", str(root / "locks"))

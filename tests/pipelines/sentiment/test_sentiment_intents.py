@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from pipelines.cli import app
 from pipelines.core.runner import run_task
+from store_testing import store_at
 
 README = Path(__file__).parents[3] / "README.md"
 
@@ -22,7 +23,7 @@ def readme_intents() -> str:
 
 
 def test_the_readme_intents_train_serve_and_explain(tmp_path, monkeypatch):
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", store_at(tmp_path / "mlflow.db"))
     path = tmp_path / "intents.csv"
     path.write_text(readme_intents())
     rows = [line.rsplit(",", 1) for line in readme_intents().splitlines()[1:]]

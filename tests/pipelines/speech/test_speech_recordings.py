@@ -25,6 +25,7 @@ from pipelines.speech.featurizer import LogMelFeaturizer
 from pipelines.speech.ingest import ingest
 from pipelines.speech.serving import SpeechModel
 from pipelines.speech.train import build_model
+from store_testing import store_at
 
 FSDD = Path(os.environ.get("RNNKIT_DATA_HOME", "data/raw")) / (
     "free_spoken_digit/fsdd_recordings.tar.gz")
@@ -191,7 +192,7 @@ def smoke_model(tmp_path_factory):
     from pipelines.core.runner import run_task
 
     home = tmp_path_factory.mktemp("store")
-    uri = f"sqlite:///{home / 'mlflow.db'}"
+    uri = store_at(home / "mlflow.db")
     mlflow.MlflowClient(tracking_uri=uri).create_experiment(
         "rnnkit-speech", artifact_location=(home / "art").as_uri())
     with pytest.MonkeyPatch.context() as patch:
