@@ -36,14 +36,13 @@ test-tensorflow: install
 	$(PYTEST) --ignore tests/pipelines/test_tiny_runs.py
 
 # The layer library is backend-neutral (keras.ops only), and so is the path from ingest
-# to a saved model: on JAX again, the layers' numerics, every registry model saved here
-# and reloaded on TensorFlow, seq2seq step decoding, and every task end to end on tiny
-# data. (The forecast smoke runs with TensorFlow hidden in the half above:
-# tests/pipelines/test_without_tensorflow.py.)
+# to a saved model: on JAX again, the layers' numerics, seq2seq step decoding, and every
+# task end to end on tiny data. (The half above reloads every registry model saved on
+# TensorFlow under JAX and the other way round, tests/rnnkit/models/test_cross_backend.py,
+# and runs the forecast smoke with TensorFlow hidden, tests/pipelines/test_without_tensorflow.py.)
 test-jax: install
-	KERAS_BACKEND=jax $(PYTEST) tests/rnnkit/layers tests/rnnkit/models/test_cross_backend.py \
-	  tests/rnnkit/models/test_seq2seq.py tests/pipelines/test_tiny_runs.py \
-	  -k "not learns_to_copy"
+	KERAS_BACKEND=jax $(PYTEST) tests/rnnkit/layers tests/rnnkit/models/test_seq2seq.py \
+	  tests/pipelines/test_tiny_runs.py -k "not learns_to_copy"
 
 # One table per backend: KERAS_BACKEND=jax make bench writes the JAX ones.
 bench: install

@@ -272,8 +272,10 @@ def test_two_processes_racing_to_move_the_champion(server, first, tmp_path):
         retrain(tmp_path, *WORSE)
         others = [v for v in versions(server) if v != before][-2:]
     start = str(time.time() + 6)  # both have imported mlflow by then
+    env = {**os.environ, "RNNKIT_PROMOTION_SETTLE_S": "1"}  # the default a host runs with
     racers = [subprocess.Popen([sys.executable, "-c", RACE, MODEL, before, mine, start],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=env)
               for mine in others]
     outcomes = [racer.communicate(timeout=120) for racer in racers]
     said = [out.strip() for out, _ in outcomes]
