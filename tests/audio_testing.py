@@ -1,11 +1,19 @@
-"""Tiny generated audio for the speech tests: noisy tones written as 16-bit PCM wavs."""
+"""Tiny generated audio for the speech tests: noisy tones written as 16-bit PCM wavs; and
+where the real FSDD archive sits."""
 
 from __future__ import annotations
+
+import os
+from pathlib import Path
 
 import numpy as np
 import soundfile
 
 RATE = 8000
+FSDD = Path(os.environ.get("RNNKIT_DATA_HOME", "data/raw")) / (
+    "free_spoken_digit/fsdd_recordings.tar.gz")
+# The tests using the `fsdd_smoke` fixture share this xdist group: one worker trains it once.
+FSDD_SMOKE_GROUP = "fsdd_smoke"
 
 
 def write_tone(path, hz=440.0, seconds=0.3, rate=RATE, seed=0):

@@ -33,7 +33,8 @@ def rnnkit(store: Path, *argv: str, env: dict | None = None) -> subprocess.Popen
     """``rnnkit ARGV`` in a subprocess on JAX, logging to the sqlite store ``store``."""
     full = {**os.environ, "KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "3",
             "MLFLOW_TRACKING_URI": store_at(store), **(env or {})}
-    full.pop("XLA_FLAGS", None)  # one CPU device per process
+    flags = full.pop("XLA_FLAGS", "").split()  # one CPU device per process
+    full["XLA_FLAGS"] = " ".join(f for f in flags if "device_count" not in f)
     full.pop("TF_CONFIG", None)
     return subprocess.Popen([*RNNKIT, *argv], cwd=store.parent, env=full, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)

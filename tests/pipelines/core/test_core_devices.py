@@ -37,9 +37,10 @@ TRAIN = textwrap.dedent("""
 
 def train(backend, mode):
     env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    env.pop("XLA_FLAGS", None)
+    flags = [f for f in env.pop("XLA_FLAGS", "").split() if "device_count" not in f]
     if backend == "jax" and mode == "two":
-        env["XLA_FLAGS"] = "--xla_force_host_platform_device_count=2"
+        flags.append("--xla_force_host_platform_device_count=2")
+    env["XLA_FLAGS"] = " ".join(flags)
     out = subprocess.run([sys.executable, "-c", TRAIN, mode], env=env, check=True,
                          capture_output=True, text=True, timeout=300)
     return json.loads(out.stdout.strip().splitlines()[-1])

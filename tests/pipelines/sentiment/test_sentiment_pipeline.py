@@ -1,4 +1,5 @@
-"""End to end: the smoke profile on real IMDB reviews, the logged model, `rnnkit predict`."""
+"""End to end: the smoke profile on real IMDB reviews, the logged model, `rnnkit predict`,
+and the registered model rescored by the retrain hook."""
 
 import json
 
@@ -7,7 +8,9 @@ import pytest
 from typer.testing import CliRunner
 
 from pipelines.cli import app
+from pipelines.core.errors import RnnkitUserError
 from pipelines.core.serving import task_model
+from pipelines.sentiment.rescore import score_model
 from pipelines.sentiment.serving import SentimentModel
 from pipelines.sentiment.text import TextEncoder
 
@@ -89,6 +92,17 @@ def test_smoke_run_beats_majority_and_predict_matches_the_trained_model(
     answers = json.loads(read.stdout)
     assert [a.get("label") for a in answers] == [got[0]["label"], None, got[1]["label"]]
     assert f"line 2 of {lines} is not UTF-8 text (byte 0xff" in answers[1]["error"]
+
+    # score_model (the retrain hook): the registered model scores what evaluate measured
+    model = mlflow.pyfunc.load_model(f"models:/rnnkit-sentiment-smoke/{versions[0].version}")
+    scored = score_model(result.config, result.stages["ingest"], features, model)
+    assert set(scored) == METRICS
+    for name, value in report["model"].items():
+        assert scored[name] == pytest.approx(value, abs=1e-9), name
+    features.encoder.labels = ["bad", "good"]  # as if this run's data had other classes
+    with pytest.raises(RnnkitUserError, match=r"classes \['negative', 'positive'\].*"
+                                              "cannot be compared"):
+        score_model(result.config, None, features, model)
 
 
 @pytest.mark.parametrize("profile", ["smoke", "default", "full"])

@@ -1,7 +1,6 @@
 """Speech end to end: stages on tiny wavs, and a smoke run on the real FSDD via the runner."""
 
 import json
-import os
 import tarfile
 from pathlib import Path
 
@@ -10,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipelines.core.runner import run_task
+from audio_testing import FSDD, FSDD_SMOKE_GROUP
 from pipelines.core.serving import task_model
 from pipelines.speech.evaluate import evaluate
 from pipelines.speech.featurize import featurize
@@ -18,8 +17,6 @@ from pipelines.speech.ingest import ingest
 from pipelines.speech.serving import SpeechModel
 from pipelines.speech.train import train
 
-FSDD = Path(os.environ.get("RNNKIT_DATA_HOME", "data/raw")) / (
-    "free_spoken_digit/fsdd_recordings.tar.gz")
 METRICS = {"accuracy", "f1"}
 
 
@@ -36,15 +33,20 @@ def test_stages_on_tiny_wavs_with_speaker_folds(wav_folder, tiny_cfg):
     assert "| **mean** |" in report.tables["summary"]
     assert set(report.figures) == {"confusion_matrix", "training_curves", "confusion_speaker_ann",
                                    "confusion_speaker_bob", "confusion_speaker_cy"}
+    saved = report.artifacts["confusion_by_speaker"]  # a matrix per held-out speaker
+    assert set(saved["speakers"]) == {"ann", "bob", "cy"}
+    for fold in features.folds:  # each fold's held-out speaker: all its test clips
+        assert saved["speakers"][fold.name]["clips"] == len(fold.test)
+    table = report.tables["confusion_by_speaker"]
+    assert table.to_numpy().sum() == sum(len(f.test) for f in features.folds)
+    assert "| speaker | test clips | model acc |" in report.tables["summary"]
+    assert {f"speaker/{s}/accuracy" for s in ("ann", "bob", "cy")} <= set(report.extra_metrics)
 
 
 @pytest.mark.dataset
-def test_smoke_run_on_fsdd_logs_a_model_that_predicts_like_the_cli(tmp_path, speech_store):
-    if not FSDD.exists():
-        pytest.skip(f"data home lacks {FSDD}")
-    report_path = tmp_path / "report.json"
-    result = run_task("speech", "smoke", [], report_path)
-    report = json.loads(report_path.read_text())
+@pytest.mark.xdist_group(FSDD_SMOKE_GROUP)
+def test_smoke_run_on_fsdd_logs_a_model_that_predicts_like_the_cli(tmp_path, fsdd_smoke):
+    result, report, speech_store = fsdd_smoke.result, fsdd_smoke.report, fsdd_smoke.client
     assert METRICS <= set(report["model"])
     assert {"majority", "linear"} <= set(report["baselines"])
     assert all(METRICS <= set(m) for m in report["baselines"].values())
@@ -72,6 +74,7 @@ def test_smoke_run_on_fsdd_logs_a_model_that_predicts_like_the_cli(tmp_path, spe
                                                    str(tmp_path))).read_text()
     pairs = by_speaker["most_confused"]
     assert 0 < len(pairs) <= 10 and "Most confused pairs" in summary
+    assert "| speaker | test clips | model acc |" in summary
     assert f"| {pairs[0]['true']} | {pairs[0]['predicted']} | {pairs[0]['count']} |" in summary
     versions = speech_store.search_model_versions(f"run_id='{result.run_id}'")
     assert [v.name for v in versions] == ["rnnkit-speech-smoke"]

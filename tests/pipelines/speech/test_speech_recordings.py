@@ -5,7 +5,6 @@ a clip at 96 kHz or 20 s long is refused with an error naming it."""
 from __future__ import annotations
 
 import json
-import os
 import tarfile
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import pandas as pd
 import pytest
 import soundfile
 
-from audio_testing import write_tone
+from audio_testing import FSDD, FSDD_SMOKE_GROUP, write_tone
 from pipelines.core.config import build_config
 from pipelines.core.serving import task_model
 from pipelines.speech.audio import SpeechDataError, check_clip, load
@@ -25,10 +24,7 @@ from pipelines.speech.featurizer import LogMelFeaturizer
 from pipelines.speech.ingest import ingest
 from pipelines.speech.serving import SpeechModel
 from pipelines.speech.train import build_model
-from store_testing import store_at
 
-FSDD = Path(os.environ.get("RNNKIT_DATA_HOME", "data/raw")) / (
-    "free_spoken_digit/fsdd_recordings.tar.gz")
 ORIGINALS = ("6_jackson_0.wav", "8_lucas_2.wav")  # test takes, 0.72-0.8 peak (8-bit keeps them)
 RATES = (8000, 16000, 22050, 44100, 48000)
 SUBTYPES = ("PCM_U8", "PCM_16", "PCM_24", "FLOAT")
@@ -185,25 +181,6 @@ def extract(name: str, folder: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def smoke_model(tmp_path_factory):
-    """A smoke run on FSDD in its own MLflow store: the model's URI."""
-    if not FSDD.exists():
-        pytest.skip(f"data home lacks {FSDD}")
-    from pipelines.core.runner import run_task
-
-    home = tmp_path_factory.mktemp("store")
-    uri = store_at(home / "mlflow.db")
-    mlflow.MlflowClient(tracking_uri=uri).create_experiment(
-        "rnnkit-speech", artifact_location=(home / "art").as_uri())
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("MLFLOW_TRACKING_URI", uri)
-        result = run_task("speech", "smoke", [])
-        yield f"runs:/{result.run_id}/model"
-        while mlflow.active_run() is not None:
-            mlflow.end_run()
-
-
-@pytest.fixture(scope="module")
 def recordings(tmp_path_factory):
     """name -> path: each original FSDD recording and its variants, written by soundfile."""
     if not FSDD.exists():
@@ -221,8 +198,9 @@ def recordings(tmp_path_factory):
 
 
 @pytest.mark.dataset
-def test_recordings_become_the_input_training_made_of_the_original(recordings, smoke_model):
-    featurizer = task_model(mlflow.pyfunc.load_model(smoke_model)).featurizer
+@pytest.mark.xdist_group(FSDD_SMOKE_GROUP)
+def test_recordings_become_the_input_training_made_of_the_original(recordings, fsdd_smoke):
+    featurizer = task_model(mlflow.pyfunc.load_model(fsdd_smoke.model_uri)).featurizer
     model = SpeechModel.from_objects(None, featurizer=featurizer)
     gaps = {}
     for original in ORIGINALS:
@@ -241,7 +219,8 @@ def test_recordings_become_the_input_training_made_of_the_original(recordings, s
 
 
 @pytest.mark.dataset
-def test_cli_predicts_every_variant_as_its_original(recordings, smoke_model, tmp_path):
+@pytest.mark.xdist_group(FSDD_SMOKE_GROUP)
+def test_cli_predicts_every_variant_as_its_original(recordings, fsdd_smoke, tmp_path):
     from typer.testing import CliRunner
 
     from pipelines.cli import app
@@ -252,7 +231,8 @@ def test_cli_predicts_every_variant_as_its_original(recordings, smoke_model, tmp
     soundfile.write(long, np.concatenate([np.zeros(80000, "float32"), x,
                                           np.zeros(80000, "float32")]), 8000)
     paths = [str(p) for p in recordings.values()] + [str(fast), str(long)]
-    cli = CliRunner().invoke(app, ["predict", "speech", *paths, "--json", "--model", smoke_model])
+    cli = CliRunner().invoke(app, ["predict", "speech", *paths, "--json", "--model",
+                                   fsdd_smoke.model_uri])
     assert cli.exit_code == 1, cli.output
     printed = {p["input"]: p for p in json.loads(cli.stdout.strip().splitlines()[-1])}
     assert f"2 of {len(paths)} inputs failed" in cli.stderr

@@ -3,15 +3,15 @@
 import mlflow
 import pytest
 
-from pipelines.core.runner import run_task
+from audio_testing import FSDD_SMOKE_GROUP
 from pipelines.speech.rescore import score_model
 
 
-def test_registered_model_scores_what_evaluate_measured(wav_folder, speech_store):
-    result = run_task("speech", "smoke", [
-        f"data.source=folder:{wav_folder}", "data.split=speaker", "data.test_speaker=bob",
-        "model.units=4", "train.epochs=2", "train.batch_size=8", "train.patience=1"])
-    version = speech_store.search_model_versions(f"run_id = '{result.run_id}'")[0]
+@pytest.mark.dataset
+@pytest.mark.xdist_group(FSDD_SMOKE_GROUP)
+def test_registered_model_scores_what_evaluate_measured(fsdd_smoke):
+    result = fsdd_smoke.result
+    version = fsdd_smoke.client.search_model_versions(f"run_id = '{result.run_id}'")[0]
     model = mlflow.pyfunc.load_model(f"models:/rnnkit-speech-smoke/{version.version}")
     scored = score_model(result.config, result.stages["ingest"], result.stages["featurize"],
                          model)
