@@ -1,4 +1,4 @@
-"""Test-wide settings: deterministic seeds, quiet TensorFlow, quick XLA compiles, no promotion wait."""
+"""Test-wide settings: seeds, quiet TensorFlow, quick XLA compiles, no promotion wait."""
 
 import os
 
