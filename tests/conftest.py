@@ -21,3 +21,11 @@ import pytest  # noqa: E402
 def _seed():
     keras.utils.set_random_seed(1234)
     yield
+
+
+def pytest_collection_modifyitems(config, items):
+    """Modules holding a test marked ``slow`` run first (whole modules, so that module
+    fixtures are set up once): xdist's workers then end on short tests and finish
+    together, instead of one waiting on a long test picked up last."""
+    slow = {item.nodeid.split("::")[0] for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.nodeid.split("::")[0] not in slow)  # stable

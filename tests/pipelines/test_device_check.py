@@ -17,6 +17,7 @@ def smoke_step(monkeypatch):
     monkeypatch.setitem(device_check.STEPS, "broken", ["-c", "raise SystemExit(3)"])
 
 
+@pytest.mark.slow
 def test_device_check_times_steps_and_writes_the_table(task_store, smoke_step, tmp_path):
     client = task_store("forecast")
     reference = tmp_path / "cpu.json"

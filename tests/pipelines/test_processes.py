@@ -57,6 +57,7 @@ def loss_curve(store: Path, run) -> list[float]:
     return [m.value for m in sorted(history, key=lambda m: m.step)]
 
 
+@pytest.mark.slow
 def test_two_processes_log_one_run_and_follow_the_single_process_loss(tmp_path):
     (tmp_path / "one").mkdir()
     (tmp_path / "two").mkdir()
@@ -114,6 +115,7 @@ TASK = TaskSpec(
 '''
 
 
+@pytest.mark.slow
 def test_a_dying_worker_fails_the_run_on_every_process_and_is_named(tmp_path):
     package = tmp_path / "dying_task"
     package.mkdir()
@@ -155,6 +157,7 @@ MULTI_WORKER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_keras_3_still_cannot_train_two_multi_worker_mirrored_workers(tmp_path):
     """What the TF_CONFIG refusal rests on: two real workers on 127.0.0.1 fail in their
     first step. When this test fails, Keras trains them: lift the refusal in

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from pipelines.cli import app
@@ -14,6 +15,7 @@ from pipelines.core import tasks
 runner = CliRunner()
 
 
+@pytest.mark.slow
 def test_a_toy_task_runs_compares_predicts_and_retrains(task_store, monkeypatch, tmp_path):
     monkeypatch.setenv("RNNKIT_TASKS", "toy_task")
     monkeypatch.setenv("RNNKIT_LOCK_DIR", str(tmp_path / "locks"))

@@ -10,10 +10,13 @@ import subprocess
 import sys
 import urllib.request
 
+import pytest
+
 from serve_testing import free_port
 from store_testing import store_at
 
 
+@pytest.mark.slow
 def test_ui_prints_its_link_once_listening_and_stops_cleanly(tmp_path):
     port = free_port()
     env = {**os.environ, "MLFLOW_TRACKING_URI": store_at(tmp_path / "mlflow.db"),

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from store_testing import store_at
 
 HIDE_TENSORFLOW = '''
@@ -74,6 +76,7 @@ print(json.dumps(out[0]["forecast"]))
 """
 
 
+@pytest.mark.slow
 def test_every_task_imports_and_a_forecast_runs_on_jax_without_tensorflow(tmp_path):
     report = tmp_path / "report.json"
     done = run_without_tensorflow(tmp_path, "-c", WITHOUT_TENSORFLOW, str(report))

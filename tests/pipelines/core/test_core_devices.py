@@ -46,6 +46,7 @@ def train(backend, mode):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend, strategy", [("tensorflow", "MirroredStrategy"),
                                                ("jax", "DataParallel")])
 def test_two_devices_follow_the_single_device_loss_trajectory(backend, strategy):

@@ -105,6 +105,7 @@ def test_a_failed_run_keeps_the_previous_report(tmp_path, forecast_store):
     assert json.loads(report_path.read_text()) == {"kept": True}
 
 
+@pytest.mark.slow
 def test_cli_run_and_predict(tmp_path, forecast_store):
     from typer.testing import CliRunner
 

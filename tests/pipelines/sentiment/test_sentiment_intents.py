@@ -22,6 +22,7 @@ def readme_intents() -> str:
     return re.search(r"```csv\n(text,intent\n.*?)```", README.read_text(), re.S).group(1)
 
 
+@pytest.mark.slow
 def test_the_readme_intents_train_serve_and_explain(tmp_path, monkeypatch):
     monkeypatch.setenv("MLFLOW_TRACKING_URI", store_at(tmp_path / "mlflow.db"))
     path = tmp_path / "intents.csv"

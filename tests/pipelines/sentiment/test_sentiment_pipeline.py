@@ -19,6 +19,7 @@ TEXTS = ["One of the best films I have seen: moving, funny and beautifully acted
          "A boring, stupid mess. The worst two hours I have ever wasted."]
 
 
+@pytest.mark.slow
 @pytest.mark.dataset
 def test_smoke_run_beats_majority_and_predict_matches_the_trained_model(
         imdb_home, sentiment_store, run_keeping_model, monkeypatch, tmp_path):

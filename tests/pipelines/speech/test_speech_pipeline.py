@@ -20,6 +20,7 @@ from pipelines.speech.train import train
 METRICS = {"accuracy", "f1"}
 
 
+@pytest.mark.slow
 def test_stages_on_tiny_wavs_with_speaker_folds(wav_folder, tiny_cfg):
     cfg = tiny_cfg(f"folder:{wav_folder}", data={"split": "speaker"},
                    featurize={"spec_augment": True, "augment_copies": 1})

@@ -14,6 +14,7 @@ from pipelines.translate.translator import Translator
 SENTENCES = ["Where is the train station?", "I like cats.", "Tom is here."]
 
 
+@pytest.mark.slow
 @pytest.mark.dataset
 def test_smoke_run_beats_copying_and_the_cli_matches_the_trained_model(
         spa_home, translate_store, run_keeping_model, tmp_path, monkeypatch):

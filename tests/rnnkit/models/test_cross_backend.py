@@ -13,6 +13,7 @@ from pathlib import Path
 
 import keras
 import numpy as np
+import pytest
 
 from rnnkit.models import (
     RECURRENT_NAMES,
@@ -85,6 +86,7 @@ def _assert_same(folder, names) -> None:
                                    atol=1e-5, err_msg=f"{name} ({folder.name})")
 
 
+@pytest.mark.slow
 def test_every_registry_model_reloads_on_the_other_backend(tmp_path):
     here, there = tmp_path / keras.backend.backend(), tmp_path / OTHER
     names = save_models(here)
