@@ -40,32 +40,34 @@ STEPS: dict[str, list[str]] = {
 }
 
 
-def run_step(name: str, work: Path, device: str) -> dict:
-    """Run one step as a subprocess; its wall time, exit status, log tail and report."""
+def run_step(name: str, work: Path, device: str, env: dict[str, str]) -> dict:
+    """Run one step as a subprocess with ``env``; its wall time, exit status, log tail and
+    report (epoch times read from the MLflow store ``env`` names)."""
     argv = [sys.executable, *(a.format(work=work, device=device) for a in STEPS[name])]
     print(f"== {name}: {' '.join(argv[1:])}", flush=True)
     start = time.perf_counter()
     with open(work / f"{name}.log", "w") as log:
-        code = subprocess.run(argv, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT).returncode
+        code = subprocess.run(argv, cwd=ROOT, env=env, stdout=log,
+                              stderr=subprocess.STDOUT).returncode
     result = {"step": name, "wall_s": round(time.perf_counter() - start, 1), "exit": code}
     report = work / f"{name}.json"
     if report.exists():
         data = json.loads(report.read_text())
         result.update(metrics=data.get("model", {}), placement=data.get("placement", {}),
-                      **epoch_seconds(data.get("run_id")))
+                      **epoch_seconds(data.get("run_id"), env["MLFLOW_TRACKING_URI"]))
     if name == "bench" and (work / "bench.md").exists():
         result["bench_md"] = (work / "bench.md").read_text()
     print(f"   exit {code}, {result['wall_s']} s", flush=True)
     return result
 
 
-def epoch_seconds(run_id: str | None) -> dict:
+def epoch_seconds(run_id: str | None, tracking_uri: str) -> dict:
     """Epochs run, the first epoch's seconds and the median of the later ones."""
     if not run_id:
         return {}
     import mlflow
 
-    history = mlflow.MlflowClient().get_metric_history(run_id, "time/epoch_s")
+    history = mlflow.MlflowClient(tracking_uri).get_metric_history(run_id, "time/epoch_s")
     seconds = [m.value for m in sorted(history, key=lambda m: m.step)]
     if not seconds:
         return {}
@@ -151,15 +153,16 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown step(s) {unknown}; known: {sorted(STEPS)}")
     work = Path(tempfile.mkdtemp(prefix="rnnkit-device-check-"))
-    os.environ["RNNKIT_DATA_HOME"] = str(Path(args.data).resolve())
-    os.environ.setdefault("MLFLOW_TRACKING_URI", f"sqlite:///{work}/mlflow.db")
+    env = {**os.environ, "RNNKIT_DATA_HOME": str(Path(args.data).resolve()),
+           "MLFLOW_TRACKING_URI": os.environ.get("MLFLOW_TRACKING_URI")
+           or f"sqlite:///{work}/mlflow.db"}  # the steps' environment; this one is left alone
     import keras
 
     header = {"device": device_name(), "backend": keras.backend.backend(),
               "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
               "commit": git_commit(), "command": " ".join(["experiments/device_check.py",
                                                          *(argv or sys.argv[1:])])}
-    results = [run_step(name, work, args.device) for name in steps]
+    results = [run_step(name, work, args.device, env) for name in steps]
     header["load_average"] = [round(x, 1) for x in os.getloadavg()]  # 1, 5, 15 min
     cpu = {}
     if args.cpu_reference and Path(args.cpu_reference).exists():

@@ -2,6 +2,7 @@
 and writes the markdown table (here on CPU, with a smoke forecast as its step)."""
 
 import json
+import os
 
 import pytest
 
@@ -24,10 +25,14 @@ def test_device_check_times_steps_and_writes_the_table(task_store, smoke_step, t
     reference.write_text(json.dumps({"steps": [{"step": "forecast_smoke", "wall_s": 99.0,
                                                 "epoch_s": 0.5}]}))
     out, figures = tmp_path / "gpu.md", tmp_path / "gpu.json"
+    names = ("RNNKIT_DATA_HOME", "MLFLOW_TRACKING_URI")
+    environment = [os.environ.get(name) for name in names]
     code = device_check.main(["--data", str(tmp_path), "--device", "cpu", "--steps",
                               "forecast_smoke,broken", "--out", str(out), "--json",
                               str(figures), "--cpu-reference", str(reference)])
     assert code == 1  # the broken step fails, the smoke step still ran
+    # the data home and store are the steps', not the caller's
+    assert [os.environ.get(name) for name in names] == environment
     steps = {s["step"]: s for s in json.loads(figures.read_text())["steps"]}
     smoke = steps["forecast_smoke"]
     assert smoke["exit"] == 0 and steps["broken"]["exit"] == 3
