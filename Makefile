@@ -27,8 +27,10 @@ test: lint test-tensorflow test-jax
 
 # Tests run on every core (pytest-xdist; at most 4 workers): PYTEST_WORKERS=0 runs them
 # in one process. Tests sharing a module fixture (one mlflow server) stay on one worker.
+# Each half ends with its 15 slowest tests, where the suite's time goes.
 PYTEST_WORKERS ?= auto
-PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --maxprocesses 4 --dist loadgroup
+PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --maxprocesses 4 --dist loadgroup \
+  --durations 15
 
 # The real-data runs, which check that each task learns, run on TensorFlow; the tiny runs
 # (every task, end to end) are the JAX half's pipeline check.
