@@ -1,4 +1,4 @@
-"""Fixtures of the speech tests: tiny generated wavs, a folder dataset, a temp MLflow store,
+"""Fixtures of the speech tests: tiny generated wavs, a folder dataset,
 and one smoke run on the real FSDD shared by the tests that need a trained model."""
 
 from __future__ import annotations
@@ -43,10 +43,6 @@ def tiny_cfg():
 
     return _cfg
 
-
-@pytest.fixture
-def speech_store(task_store):
-    return task_store("speech")
 
 
 @pytest.fixture(scope="session")
