@@ -16,7 +16,6 @@ from pipelines.core.config import (
     PositiveInt,
     RecurrentModelConfig,
     Seed,
-    broken_rule,
     check_choice,
     invalid,
     task_config,
@@ -107,10 +106,11 @@ class ModelConfig(RecurrentModelConfig):
         dropout: Dropout before the softmax layer.
         embedding_dropout: Share of embedding channels dropped for a whole text
             (spatial dropout, training only).
-        ngram_buckets: Hash buckets of a fastText-style bag of words and bigrams beside
-            the recurrent path (`rnnkit.layers.HashedBigrams`); 0 = the recurrent path
-            alone. Needs `featurize.vocab_size` ≤ 46,340.
-        ngram_dim: Width of the n-gram embedding.
+        ngram_buckets: Hash buckets of the n-grams of the whole text read by a linear
+            channel beside the recurrent path (`rnnkit.layers.BagLinear`, NB-scaled for
+            two classes: a wide & deep model whose wide part is NBSVM's); 0 = the
+            recurrent path alone.
+        ngram_order: Longest n-gram of that channel (1 = words, 2 = words and bigrams).
     """
 
     units: PositiveInt = 64
@@ -120,7 +120,7 @@ class ModelConfig(RecurrentModelConfig):
     dropout: Dropout = 0.3
     embedding_dropout: Dropout = 0.0
     ngram_buckets: NonNegativeInt = 0
-    ngram_dim: PositiveInt = 16
+    ngram_order: Annotated[int, Field(ge=1, le=4)] = 2
 
 
 class TrainConfig(ConfigModel):
@@ -129,6 +129,9 @@ class TrainConfig(ConfigModel):
     Args:
         cosine_decay: Anneal the learning rate to zero over `epochs` (cosine).
         word_dropout: Share of the words of each training batch replaced by `<unk>`.
+        ngram_epochs: Most epochs of the n-gram path (`model.ngram_buckets`), trained
+            before the recurrent path at a constant `learning_rate`; its best
+            validation epoch is kept.
         patience: Epochs without validation improvement before stopping; the best
             epoch's weights are restored.
     """
@@ -139,6 +142,7 @@ class TrainConfig(ConfigModel):
     cosine_decay: bool = False
     patience: NonNegativeInt = 1
     word_dropout: Dropout = 0.0
+    ngram_epochs: PositiveInt = 3
     seed: Seed = 42
 
 
@@ -149,25 +153,16 @@ class EvaluateConfig(ConfigModel):
         tfidf_max_features: Vocabulary of the TF-IDF baseline.
         tfidf_ngrams: Word n-grams of the TF-IDF baseline, 1..n.
         tfidf_c: Inverse regularisation strength of its logistic regression.
+        nb_ngrams: Word n-grams of the NB + logistic regression baseline (NBSVM's linear
+            model; two classes only), 1..n.
     """
 
     tfidf_max_features: PositiveInt = 100000
     tfidf_ngrams: PositiveInt = 2
     tfidf_c: Annotated[float, Field(gt=0)] = 4.0
-
-
-def _ngrams_fit_the_vocabulary(cfg) -> None:
-    if not cfg.model.ngram_buckets:
-        return
-    from rnnkit.layers.ngrams import MAX_VOCABULARY  # keras: only for an n-gram model
-
-    if cfg.featurize.vocab_size > MAX_VOCABULARY:
-        raise broken_rule(
-            f"model.ngram_buckets needs featurize.vocab_size <= {MAX_VOCABULARY} (a bigram's "
-            f"pair id must fit in int32); received {cfg.featurize.vocab_size}",
-            "model.ngram_buckets", "featurize.vocab_size")
+    nb_ngrams: Annotated[int, Field(ge=1, le=3)] = 2
 
 
 SentimentConfig = task_config(
-    "SentimentConfig", __name__, rules=[_ngrams_fit_the_vocabulary], data=DataConfig,
+    "SentimentConfig", __name__, data=DataConfig,
     featurize=FeaturizeConfig, model=ModelConfig, train=TrainConfig, evaluate=EvaluateConfig)

@@ -10,7 +10,8 @@ c_i    = p(ŷ | x) − p(ŷ | x with token i → <unk>)
 seen `<unk>` in training (the vocabulary's tail, and word dropout). It asks the model
 itself (one batch of `n + 1` variants per text), so it holds for any cell and pooling,
 on any Keras backend; a word the vocabulary does not know is already `<unk>` and
-contributes 0.
+contributes 0. With an n-gram channel the variant's bag is the whole text's with that
+word read as `<unk>` too (its n-grams leave the bag, `<unk>`'s come in).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from pipelines.sentiment.batches import predict_proba
-from pipelines.sentiment.text import UNK_ID, TextEncoder
+from pipelines.sentiment.text import UNK, UNK_ID, TextEncoder, tokenize
 
 TOP_K = 8
 
@@ -31,12 +32,26 @@ def explain(model, encoder: TextEncoder, text: str, top_k: int = TOP_K) -> list[
         return []
     variants = np.repeat(ids[None], len(ids) + 1, axis=0)
     variants[np.arange(1, len(ids) + 1), np.arange(len(ids))] = UNK_ID
-    probs = predict_proba(model, list(variants))
+    probs = predict_proba(model, list(variants), bags=_occluded_bags(encoder, text, len(ids)))
     label = int(np.argmax(probs[0]))
     contribution = probs[0, label] - probs[1:, label]
     order = np.argsort(-np.abs(contribution), kind="stable")[:top_k]
     return [{"token": words[i], "position": int(i), "contribution": float(contribution[i])}
             for i in order]
+
+
+def _occluded_bags(encoder: TextEncoder, text: str, kept: int) -> list[np.ndarray] | None:
+    """The whole text's bag, then one bag per kept word with that word as `<unk>`
+    (kept word i of a cut text is word i of the head, or its place from the end)."""
+    if not encoder.has_bag:
+        return None
+    full = tokenize(text)
+    head = kept if len(full) <= kept else round(encoder.max_length * encoder.head_fraction)
+    bags = [encoder.bag_of_words(full)]
+    for i in range(kept):
+        at = i if i < head else len(full) - (kept - i)
+        bags.append(encoder.bag_of_words([*full[:at], UNK, *full[at + 1:]]))
+    return bags
 
 
 def explanations_table(model, encoder: TextEncoder, texts, labels, probs, count=6) -> str:

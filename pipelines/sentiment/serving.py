@@ -29,7 +29,8 @@ class SentimentModel(serving.TaskModel):
         return serving.check_text(item, position)
 
     def answer(self, texts: list[str], params: dict) -> list[dict]:
-        probs = predict_proba(self.model, self.text_encoder.encode(texts))
+        encoder = self.text_encoder
+        probs = predict_proba(self.model, encoder.encode(texts), bags=encoder.bags(texts))
         labels = list(self.text_encoder.labels)
         answers = [{"label": labels[int(np.argmax(row))],
                     "probabilities": {name: float(p)

@@ -1,6 +1,7 @@
 """rnnkit's recurrent layers: one concept per module, cell and layer together."""
 
 from rnnkit.layers.attention import BahdanauAttention
+from rnnkit.layers.bag_linear import BagLinear
 from rnnkit.layers.deep_output import DeepOutput
 from rnnkit.layers.deep_transition import DeepTransitionCell, DeepTransitionRNN
 from rnnkit.layers.elman import Elman, ElmanCell
@@ -16,6 +17,7 @@ from rnnkit.layers.stacked import StackedRNN
 __all__ = [
     "AttentionPooling",
     "BahdanauAttention",
+    "BagLinear",
     "DeepOutput",
     "DeepTransitionCell",
     "DeepTransitionRNN",

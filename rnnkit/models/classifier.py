@@ -2,7 +2,7 @@
 
 import keras
 
-from rnnkit.layers import AttentionPooling, HashedBigrams, MaskedMaxPooling
+from rnnkit.layers import AttentionPooling, BagLinear, MaskedMaxPooling
 from rnnkit.models.registry import build_recurrent
 
 POOLINGS = ("last", "attention", "mean", "max", "mean_max")
@@ -21,7 +21,6 @@ def build_classifier(
     dropout=0.0,
     embedding_dropout=0.0,
     ngram_buckets=0,
-    ngram_dim=16,
     name="classifier",
     **cell_kwargs,
 ):
@@ -32,11 +31,19 @@ def build_classifier(
     h_1 … h_T = RNN(x_1 … x_T)                         (any registry cell)
     c = h_T | Σ_t a_t h_t (attention) | mean_t h_t | max_t h_t
         | [mean_t h_t ; max_t h_t] (mean_max)          (pooling over unmasked t)
-    g = mean over unmasked j of G[HashedBigrams(w)_j]    (ngram_buckets > 0, tokens)
-    p(y | x) = softmax(V [c ; g] + b)
+    p(y | x) = softmax(V c + b)
     ```
-    With `ngram_buckets` a fastText-style bag of the text's words and hashed bigrams
-    sits beside the recurrent path, both read by the softmax layer.
+    With `ngram_buckets` (token input) a second, linear path reads the text's bag of
+    hashed n-gram ids `S` (a second input `"ngrams"`: ``{"tokens": [B, T], "ngrams":
+    [B, N]}``), and a fusion layer mixes the two paths' logits:
+    ```
+    z_deep = V c + b                    z_wide = BagLinear(S)   (NB-scaled: NBSVM's model)
+    p(y | x) = softmax(F [z_deep ; z_wide] + f)     F = [I ; I], f = 0 until fitted
+    ```
+    Each path is a classifier of its own (`classifier_paths`), so they can be trained
+    apart and `F`, `f` fitted on held-out texts afterwards (a stacked ensemble, as
+    Mesnil et al. 2015 combine an RNN with NBSVM); trained as one model instead, it is
+    wide & deep (Cheng et al. 2016).
     Padding is token id 0 (token input) or an all-zero frame (feature input); it
     is masked through the RNN and the pooling.
 
@@ -51,9 +58,9 @@ def build_classifier(
         dropout: Dropout before the softmax layer.
         embedding_dropout: Share of embedding channels zeroed for a whole text
             (`SpatialDropout1D`, training only; token input).
-        ngram_buckets: Hash buckets of a bag-of-n-grams channel (`HashedBigrams`; token
-            input); 0 = none.
-        ngram_dim: Width of the n-gram embedding `G`.
+        ngram_buckets: Hash buckets of the n-gram ids (ids 1 … ngram_buckets, 0 =
+            padding) of a linear n-gram channel beside the recurrent path (token input);
+            0 = none.
         **cell_kwargs: Passed to the recurrent layer.
 
     Example:
@@ -90,14 +97,38 @@ def build_classifier(
     elif pooling == "mean_max":
         h = keras.layers.Concatenate()([keras.layers.GlobalAveragePooling1D()(h),
                                         MaskedMaxPooling()(h)])
-    if ngram_buckets:
-        if vocab_size is None:
-            raise ValueError("`ngram_buckets` needs token input (`vocab_size`).")
-        grams = HashedBigrams(vocab_size, ngram_buckets, name="ngrams")(inputs)
-        bag = keras.layers.Embedding(vocab_size + ngram_buckets, ngram_dim, mask_zero=True,
-                                     name="ngram_embedding")(grams)
-        h = keras.layers.Concatenate()([h, keras.layers.GlobalAveragePooling1D()(bag)])
     if dropout:
         h = keras.layers.Dropout(dropout)(h)
-    outputs = keras.layers.Dense(num_classes, activation="softmax", name="probabilities")(h)
-    return keras.Model(inputs, outputs, name=name)
+    if not ngram_buckets:
+        outputs = keras.layers.Dense(num_classes, activation="softmax", name="probabilities")(h)
+        return keras.Model(inputs, outputs, name=name)
+    if vocab_size is None:
+        raise ValueError("`ngram_buckets` needs token input (`vocab_size`).")
+    bag = keras.Input((None,), dtype="int32", name="ngrams")
+    both = keras.layers.Concatenate(name="path_logits")([
+        keras.layers.Dense(num_classes, name="deep_logits")(h),
+        BagLinear(ngram_buckets + 1, num_classes, name="ngram_logits")(bag)])
+    sum_of_paths = keras.initializers.Constant(
+        [[float(i % num_classes == j) for j in range(num_classes)]
+         for i in range(2 * num_classes)])
+    logits = keras.layers.Dense(num_classes, kernel_initializer=sum_of_paths,
+                                name="fusion")(both)
+    outputs = keras.layers.Softmax(name="probabilities")(logits)
+    return keras.Model({"tokens": inputs, "ngrams": bag}, outputs, name=name)
+
+
+def classifier_paths(model):
+    """The two paths of a classifier built with `ngram_buckets` as classifiers of their
+    own, sharing its layers: ``{"deep": tokens -> p, "wide": ngrams -> p, "logits":
+    {"tokens", "ngrams"} -> [z_deep ; z_wide]}`` (training a path trains the model's
+    layers; "logits" is what the fusion layer reads)."""
+    tokens, ngrams = (model.get_layer(name).output for name in ("tokens", "ngrams"))
+    softmax = keras.layers.Softmax
+    return {
+        "deep": keras.Model(tokens, softmax()(model.get_layer("deep_logits").output),
+                            name="deep_path"),
+        "wide": keras.Model(ngrams, softmax()(model.get_layer("ngram_logits").output),
+                            name="wide_path"),
+        "logits": keras.Model({"tokens": tokens, "ngrams": ngrams},
+                              model.get_layer("path_logits").output, name="path_logits"),
+    }

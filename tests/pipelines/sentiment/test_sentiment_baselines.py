@@ -1,9 +1,15 @@
-"""Metrics and baselines: majority class, TF-IDF + logistic regression."""
+"""Metrics and baselines: majority class, TF-IDF + logistic regression, NB + logistic
+regression."""
 
 import numpy as np
 import pytest
 
-from pipelines.sentiment.baselines import classification_metrics, majority, tfidf_logistic
+from pipelines.sentiment.baselines import (
+    classification_metrics,
+    majority,
+    nb_logistic,
+    tfidf_logistic,
+)
 
 
 def test_binary_metrics_include_roc_auc():
@@ -55,3 +61,12 @@ def test_non_finite_probabilities_score_nan():
     assert set(classification_metrics(labels, probs)) == {"accuracy", "f1", "roc_auc"}
     assert all(np.isnan(v) for v in probability_scores(labels, probs).values())
     assert probability_scores(labels, np.nan_to_num(probs))["accuracy"] == 1.0
+
+
+def test_nb_logistic_learns_separable_words_and_uses_bigrams():
+    texts = ["not bad at all", "not bad really", "good fun", "so good",
+             "not good at all", "not good really", "bad film", "so bad"]
+    labels = np.array([1, 1, 1, 1, 0, 0, 0, 0])
+    probs = nb_logistic(texts, labels, ["not bad", "not good"], ngrams=2, c=10.0)
+    assert probs.shape == (2, 2) and np.allclose(probs.sum(axis=1), 1)
+    assert probs[0, 1] > 0.5 > probs[1, 1]  # "not bad" is positive: the bigram says so

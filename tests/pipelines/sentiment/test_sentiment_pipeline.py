@@ -26,7 +26,7 @@ def test_smoke_run_beats_majority_and_predict_matches_the_trained_model(
     monkeypatch.setenv("RNNKIT_DATA_HOME", str(imdb_home))
     result, report, trained, features = run_keeping_model("sentiment")
     assert set(report["model"]) == METRICS
-    assert set(report["baselines"]) == {"majority", "tfidf_logreg"}
+    assert set(report["baselines"]) == {"majority", "tfidf_logreg", "nb_logreg"}
     assert all(set(m) == METRICS for m in report["baselines"].values())
     assert report["model"]["accuracy"] > report["baselines"]["majority"]["accuracy"] + 0.1
     assert report["dataset"] == "imdb"
@@ -41,6 +41,11 @@ def test_smoke_run_beats_majority_and_predict_matches_the_trained_model(
     figures = {a.path for a in sentiment_store.list_artifacts(result.run_id, "figures")}
     assert "figures/confusion_matrix.png" in figures
     assert "| tfidf_logreg |" in result.outputs.tables["summary"]
+    # the two paths of the default's shape, each scored alone beside the model
+    assert features.encoder.has_bag and trained.model.get_layer("fusion")
+    for path in ("deep", "wide"):
+        assert 0.5 < run.data.metrics[f"{path}_path_accuracy"] < 1
+    assert "| model: recurrent path alone |" in result.outputs.tables["summary"]
     versions = sentiment_store.search_model_versions(f"run_id='{result.run_id}'")
     assert [v.name for v in versions] == ["rnnkit-sentiment-smoke"]
 

@@ -41,6 +41,7 @@ OTHERS = {
     "MonotoneQuantiles": lambda **kw: L.MonotoneQuantiles(2, (0.1, 0.5, 0.9), **kw),
     "SeriesEmbedding": lambda **kw: L.SeriesEmbedding(3, 2, **kw),
     "HashedBigrams": lambda **kw: L.HashedBigrams(10, 8, **kw),
+    "BagLinear": lambda **kw: L.BagLinear(10, 3, **kw),
 }
 ALL = {**RECURRENT, **CELLS, **OTHERS}
 BASE_KEYS = {"name", "trainable", "dtype"}

@@ -5,9 +5,7 @@ import keras
 import numpy as np
 import pytest
 
-from layer_testing import save_and_reload
 from rnnkit.layers import HashedBigrams
-from rnnkit.models import build_classifier
 
 
 def test_ids_match_numpy_and_padding_stays_zero():
@@ -28,16 +26,6 @@ def test_arguments_are_checked():
         HashedBigrams(50_000, 8)
     with pytest.raises(ValueError):
         HashedBigrams(100, 0)
-
-
-def test_a_classifier_with_an_ngram_channel_saves_and_reloads_identically(tmp_path):
-    model = build_classifier(3, vocab_size=50, embedding_dim=8, units=4, pooling="mean_max",
-                             ngram_buckets=64, ngram_dim=4)
-    ids = np.random.default_rng(0).integers(1, 50, size=(4, 12))
-    ids[1, 7:] = 0  # padded
-    reloaded = save_and_reload(model, tmp_path)
-    np.testing.assert_array_equal(reloaded.predict(ids, verbose=0), model.predict(ids, verbose=0))
-    assert model.get_layer("ngram_embedding").input_dim == 50 + 64
 
 
 def _ordered_pairs(n, rng):
