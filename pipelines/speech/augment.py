@@ -1,4 +1,5 @@
-"""Training-only augmentation: waveform speed and noise, SpecAugment masks on frames."""
+"""Training-only augmentation: waveform speed, reverberation and noise, a vocal-tract
+length warp of the spectrum, SpecAugment masks on frames."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from pipelines.speech.config import FeaturizeConfig
 
 
 def perturb(audio: np.ndarray, rate: int, f: FeaturizeConfig, rng: np.random.Generator):
-    """One augmented copy: speed factor from `speed_range`, white noise at an SNR in
+    """One augmented copy: speed factor from `speed_range`, reverberation (a share
+    `reverb_fraction` of the copies, RT60 from `reverb_rt60`), white noise at an SNR in
     `noise_snr_db`. Speed `s` plays the clip `s` times faster, which scales every
     frequency by `s` too -- the tempo and vocal-tract change a new speaker brings."""
     import librosa
@@ -18,11 +20,43 @@ def perturb(audio: np.ndarray, rate: int, f: FeaturizeConfig, rng: np.random.Gen
     if abs(speed - 1.0) > 1e-3:
         out = librosa.resample(audio, orig_sr=round(rate * speed), target_sr=rate,
                                res_type="soxr_qq")
+    if f.reverb_rt60 and rng.random() < f.reverb_fraction:
+        out = reverberate(out, rate, rng.uniform(*f.reverb_rt60), rng)
     if f.noise_snr_db:
         power = float(np.mean(out**2)) + 1e-12
         snr = rng.uniform(*f.noise_snr_db)
         out = out + rng.normal(0.0, np.sqrt(power / 10 ** (snr / 10)), out.shape)
     return out.astype("float32")
+
+
+def reverberate(audio: np.ndarray, rate: int, rt60: float, rng: np.random.Generator):
+    """`audio` in a synthetic room: convolved with `h = δ + g · n(t) e^{-6.9 t / RT60}`,
+    `n` white noise over `RT60` seconds, `g` setting the tail's energy equal to the
+    direct sound's (the exponential decay of Sabine's room: -60 dB after RT60); cut to
+    the clip's length and scaled back to its RMS."""
+    from scipy.signal import fftconvolve
+
+    t = np.arange(max(1, round(rt60 * rate))) / rate
+    tail = rng.normal(size=len(t)) * np.exp(-6.9 * t / rt60)
+    tail[0] = 0.0
+    response = tail / (np.sqrt(np.sum(tail**2)) + 1e-12)
+    response[0] = 1.0
+    wet = fftconvolve(audio, response)[: len(audio)]
+    scale = np.sqrt(np.mean(audio**2) / (np.mean(wet**2) + 1e-12))
+    return (wet * scale).astype("float32")
+
+
+def warp_spectrum(power: np.ndarray, alpha: float) -> np.ndarray:
+    """Vocal-tract length perturbation (Jaitly & Hinton 2013) of a power spectrogram
+    `[bins, T]`: frequency `f` moves to `α f` (linear interpolation between bins; what
+    moves past Nyquist is dropped, bins with no source above `α` times Nyquist are 0),
+    as a vocal tract `1/α` times as long would place the formants."""
+    bins = power.shape[0]
+    source = np.arange(bins) / alpha  # the bin each output bin reads
+    out = np.empty_like(power)
+    for frame in range(power.shape[1]):
+        out[:, frame] = np.interp(source, np.arange(bins), power[:, frame], right=0.0)
+    return out
 
 
 def spec_augment(x: np.ndarray, lengths: np.ndarray, f: FeaturizeConfig,

@@ -90,6 +90,10 @@ class FeaturizeConfig(ConfigModel):
         speed_range: Speed perturbation factors `[low, high]` (changes tempo and pitch,
             as a different vocal tract would).
         noise_snr_db: White-noise SNR range `[low, high]` in dB; `[]` adds none.
+        vtlp_range: Vocal-tract length perturbation: each copy's spectrum is warped by a
+            factor from `[low, high]` (formants move, tempo and pitch stay); `[]` = none.
+        reverb_rt60: Reverberation time range `[low, high]` in seconds of the synthetic
+            room a share `reverb_fraction` of the copies is played in; `[]` = none.
         spec_augment: SpecAugment time and frequency masks on training batches.
         freq_masks, freq_mask_width: Number and maximum width (channels) of frequency masks.
         time_masks, time_mask_fraction: Number and maximum width (share of the clip's
@@ -112,6 +116,9 @@ class FeaturizeConfig(ConfigModel):
     speed_range: Annotated[list[PositiveFloat], Field(min_length=2, max_length=2)] = Field(
         default_factory=lambda: [0.8, 1.25])
     noise_snr_db: list[float] = Field(default_factory=lambda: [15.0, 40.0])
+    vtlp_range: list[PositiveFloat] = Field(default_factory=list)
+    reverb_rt60: list[PositiveFloat] = Field(default_factory=list)
+    reverb_fraction: Fraction = 0.5
     spec_augment: bool = False
     freq_masks: NonNegativeInt = 2
     freq_mask_width: NonNegativeInt = 6
@@ -130,6 +137,13 @@ class FeaturizeConfig(ConfigModel):
     def _empty_or_low_high(cls, value: list[float]) -> list[float]:
         if value and (len(value) != 2 or value[0] > value[1]):
             raise invalid("[] (no noise) or [low, high] in dB with low <= high")
+        return value
+
+    @field_validator("vtlp_range", "reverb_rt60")
+    @classmethod
+    def _empty_or_positive_low_high(cls, value: list[float]) -> list[float]:
+        if value and (len(value) != 2 or value[0] > value[1]):
+            raise invalid("[] (none) or [low, high] with 0 < low <= high")
         return value
 
     @model_validator(mode="after")
@@ -170,12 +184,16 @@ class ModelConfig(RecurrentModelConfig):
         bidirectional: Wrap the recurrent layer in `Bidirectional`.
         pooling: `last` (final state), `attention` or `mean` over the frames.
         dropout: Dropout before the softmax.
+        conv_filters: Filters of each block of a convolutional front-end over time and
+            frequency before the recurrent layer (`rnnkit.layers.ConvFrontEnd`, each
+            block halving the frequency axis); `[]` = the frames go straight in.
     """
 
     units: PositiveInt = 64
     bidirectional: bool = True
     pooling: Literal["last", "attention", "mean"] = "last"
     dropout: Dropout = 0.2
+    conv_filters: list[PositiveInt] = Field(default_factory=list)
 
 
 class TrainConfig(ConfigModel):

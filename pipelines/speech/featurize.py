@@ -69,7 +69,8 @@ def featurize(cfg: SpeechConfig, raw: SpeechRaw) -> SpeechFeatures:
         pooled.append(np.concatenate([raw_frames.mean(axis=0), raw_frames.std(axis=0)]))
         frames = [template.from_logmel(raw_frames)]
         if in_train[i]:
-            frames += [template.logmel(perturb(audio, raw.sample_rate, f, rng), trimmed=True)
+            frames += [template.logmel(perturb(audio, raw.sample_rate, f, rng), trimmed=True,
+                                       warp=rng.uniform(*f.vtlp_range) if f.vtlp_range else 1.0)
                        for _ in range(f.augment_copies)]
         versions.append(frames)
 

@@ -122,10 +122,11 @@ class LogMelFeaturizer(JsonState):
         best = int(starts[np.argmax(energy[starts + size] - energy[starts])])
         return audio[best : best + size]
 
-    def logmel(self, audio: np.ndarray, trimmed: bool = False) -> np.ndarray:
+    def logmel(self, audio: np.ndarray, trimmed: bool = False, warp: float = 1.0) -> np.ndarray:
         """Frames `[T, n_features]` before train statistics: `from_logmel` of the
-        waveform's log-mel."""
-        return self.from_logmel(self.raw_logmel(audio, trimmed))
+        waveform's log-mel (its spectrum warped by `warp` first: `augment.warp_spectrum`,
+        training copies only)."""
+        return self.from_logmel(self.raw_logmel(audio, trimmed, warp))
 
     def from_logmel(self, raw: np.ndarray) -> np.ndarray:
         """Raw log-mel `[T, n_mels]` -> (cepstra) -> utterance norm -> (+ deltas)."""
@@ -137,7 +138,8 @@ class LogMelFeaturizer(JsonState):
             frames = np.concatenate(orders, axis=1)
         return frames.astype("float32")
 
-    def raw_logmel(self, audio: np.ndarray, trimmed: bool = False) -> np.ndarray:
+    def raw_logmel(self, audio: np.ndarray, trimmed: bool = False,
+                   warp: float = 1.0) -> np.ndarray:
         """Log-mel frames `[T, n_mels]` as computed, before any normalisation, of
         `segment(audio)` (of `audio` itself when `trimmed`: already segmented)."""
         import librosa
@@ -145,11 +147,17 @@ class LogMelFeaturizer(JsonState):
         audio = np.asarray(audio, dtype="float32")
         if not trimmed:
             audio = self.segment(audio)
-        mel = librosa.feature.melspectrogram(
-            y=audio, sr=self.sample_rate, n_fft=self.n_fft, win_length=self.win_length,
-            hop_length=self.hop_length, n_mels=self.n_mels, fmin=self.fmin, fmax=self.fmax,
-            power=2.0,
-        )
+        settings = {"sr": self.sample_rate, "n_fft": self.n_fft, "win_length": self.win_length,
+                    "hop_length": self.hop_length, "n_mels": self.n_mels, "fmin": self.fmin,
+                    "fmax": self.fmax, "power": 2.0}
+        if warp == 1.0:
+            mel = librosa.feature.melspectrogram(y=audio, **settings)
+        else:
+            from pipelines.speech.augment import warp_spectrum
+
+            power = np.abs(librosa.stft(audio, n_fft=self.n_fft, hop_length=self.hop_length,
+                                        win_length=self.win_length)) ** 2
+            mel = librosa.feature.melspectrogram(S=warp_spectrum(power, warp), **settings)
         return np.log(np.maximum(mel, LOG_FLOOR)).T[: self.max_frames].astype("float32")
 
     def utterance(self, frames: np.ndarray) -> np.ndarray:

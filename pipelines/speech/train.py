@@ -28,7 +28,8 @@ def build_model(cfg: SpeechConfig, num_classes: int, input_dim: int) -> keras.Mo
     m = cfg.model
     model = build_classifier(num_classes, input_dim=input_dim, cell=m.cell,
                              units=m.units, bidirectional=m.bidirectional, pooling=m.pooling,
-                             dropout=m.dropout, **m.cell_args)
+                             dropout=m.dropout, conv_filters=tuple(m.conv_filters),
+                             **m.cell_args)
     model.compile(optimizer=adam(cfg.train), **CLASSIFIER_COMPILE)
     return model
 

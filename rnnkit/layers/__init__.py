@@ -2,6 +2,7 @@
 
 from rnnkit.layers.attention import BahdanauAttention
 from rnnkit.layers.bag_linear import BagLinear
+from rnnkit.layers.conv_frontend import ConvFrontEnd
 from rnnkit.layers.deep_output import DeepOutput
 from rnnkit.layers.deep_transition import DeepTransitionCell, DeepTransitionRNN
 from rnnkit.layers.elman import Elman, ElmanCell
@@ -18,6 +19,7 @@ __all__ = [
     "AttentionPooling",
     "BahdanauAttention",
     "BagLinear",
+    "ConvFrontEnd",
     "DeepOutput",
     "DeepTransitionCell",
     "DeepTransitionRNN",

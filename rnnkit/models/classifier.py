@@ -2,7 +2,7 @@
 
 import keras
 
-from rnnkit.layers import AttentionPooling, BagLinear, MaskedMaxPooling
+from rnnkit.layers import AttentionPooling, BagLinear, ConvFrontEnd, MaskedMaxPooling
 from rnnkit.models.registry import build_recurrent
 
 POOLINGS = ("last", "attention", "mean", "max", "mean_max")
@@ -21,6 +21,7 @@ def build_classifier(
     dropout=0.0,
     embedding_dropout=0.0,
     ngram_buckets=0,
+    conv_filters=(),
     name="classifier",
     **cell_kwargs,
 ):
@@ -28,6 +29,7 @@ def build_classifier(
 
     ```
     x_t = E[w_t]  (tokens, vocab_size given)  |  x_t = features (input_dim given)
+    x_t = ConvFrontEnd(x)_t                            (conv_filters, feature input)
     h_1 … h_T = RNN(x_1 … x_T)                         (any registry cell)
     c = h_T | Σ_t a_t h_t (attention) | mean_t h_t | max_t h_t
         | [mean_t h_t ; max_t h_t] (mean_max)          (pooling over unmasked t)
@@ -58,6 +60,9 @@ def build_classifier(
         dropout: Dropout before the softmax layer.
         embedding_dropout: Share of embedding channels zeroed for a whole text
             (`SpatialDropout1D`, training only; token input).
+        conv_filters: Filters of each block of a `ConvFrontEnd` (convolutions over time
+            and frequency, frequency pooled by 2 per block) before the recurrent layer;
+            feature input only; empty = none.
         ngram_buckets: Hash buckets of the n-gram ids (ids 1 … ngram_buckets, 0 =
             padding) of a linear n-gram channel beside the recurrent path (token input);
             0 = none.
@@ -77,6 +82,8 @@ def build_classifier(
         )
     if pooling not in POOLINGS:
         raise ValueError(f"`pooling` must be one of {POOLINGS}. Received: pooling={pooling!r}")
+    if conv_filters and vocab_size is not None:
+        raise ValueError("`conv_filters` needs feature input (`input_dim`).")
     if vocab_size is not None:
         inputs = keras.Input((None,), dtype="int32", name="tokens")
         x = keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=True)(inputs)
@@ -85,6 +92,8 @@ def build_classifier(
     else:
         inputs = keras.Input((None, input_dim), name="frames")
         x = keras.layers.Masking(0.0)(inputs)
+        if conv_filters:
+            x = ConvFrontEnd(tuple(conv_filters), name="conv_frontend")(x)
     sequence = pooling != "last"
     h = build_recurrent(cell, units, bidirectional=bidirectional, return_sequences=sequence,
                         **cell_kwargs)(x)

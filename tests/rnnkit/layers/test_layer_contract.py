@@ -42,6 +42,7 @@ OTHERS = {
     "SeriesEmbedding": lambda **kw: L.SeriesEmbedding(3, 2, **kw),
     "HashedBigrams": lambda **kw: L.HashedBigrams(10, 8, **kw),
     "BagLinear": lambda **kw: L.BagLinear(10, 3, **kw),
+    "ConvFrontEnd": lambda **kw: L.ConvFrontEnd((2, 3), **kw),
 }
 ALL = {**RECURRENT, **CELLS, **OTHERS}
 BASE_KEYS = {"name", "trainable", "dtype"}
