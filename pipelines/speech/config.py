@@ -203,12 +203,15 @@ class TrainConfig(ConfigModel):
         patience: Epochs without validation improvement before stopping (the best
             epoch's weights are restored); the rate halves after `patience // 2`.
         batch_size: Clips per batch (batches group clips of similar length).
+        ensemble: Members trained per fold, from seeds `seed`, `seed + 1`, …; the model
+            averages their probabilities (a deep ensemble); 1 = one model.
     """
 
     epochs: PositiveInt = 60
     batch_size: PositiveInt = 32
     learning_rate: LearningRate = 2e-3
     patience: NonNegativeInt = 8
+    ensemble: PositiveInt = 1
     seed: Seed = 42
 
 
