@@ -1,6 +1,7 @@
 """The Translator over both codecs: copies only numbers and names, bad lines never stop a
 batch, and a saved translator reloads to give identical strings."""
 
+import json
 import warnings
 
 import numpy as np
@@ -125,6 +126,34 @@ def test_saved_translator_reloads_with_identical_strings(translator, tmp_path):
     assert loaded.codec.to_dict() == translator.codec.to_dict()
     for beam in (1, 3):
         assert loaded.translate(texts, beam) == translator.translate(texts, beam)
+
+
+# codec.json as rnnkit wrote it before subwords (commit 6cf24be, `Codec.save`)
+OLD_CODEC = {
+    "format": "rnnkit-translate-codec/1", "direction": "en-es", "max_source_length": 12,
+    "max_target_length": 10,
+    "source_tokens": ["<pad>", "<unk>", "<s>", "</s>", ".", "?", "Mary", "Tom", "is", "10:30",
+                      "Cats", "I", "It's", "Where", "cats", "here", "like", "likes", "now"],
+    "target_tokens": ["<pad>", "<unk>", "<s>", "</s>", ".", "?", "Mary", "Tom", "está", "¿",
+                      "10:30", "A", "Dónde", "Gatos", "Me", "Son", "aquí", "gatos", "gusta",
+                      "gustan", "las", "le", "los"]}
+
+
+def test_a_translator_saved_before_subwords_loads_and_translates(tmp_path):
+    folder = tmp_path / "old"
+    folder.mkdir()
+    (folder / "codec.json").write_text(json.dumps(OLD_CODEC, ensure_ascii=False))
+    codec = Codec.load(folder / "codec.json")
+    assert isinstance(codec, WordCodec)
+    assert codec.to_dict() == {k: v for k, v in OLD_CODEC.items() if k != "format"}
+    assert {"Tom", "Mary"} <= codec.copy_rule.names  # never lower-case in the vocabulary
+    build_seq2seq(codec.source_size, codec.target_size, embedding_dim=8, encoder_units=6,
+                  decoder_units=10, attention_units=5).save(folder / "model.keras")
+    texts = ["Tom is here.", "Where is Zoltan?", "It's 10:30 now."]
+    loaded = Translator.load(folder, batch_size=3)
+    out = loaded.translate(texts, beam=2)
+    assert len(out) == 3 and all(isinstance(t, str) for t in out)
+    assert all("is" not in t.split() for t in out)  # a lower-case source word is never copied
 
 
 def test_an_unknown_codec_file_is_refused(tmp_path):
