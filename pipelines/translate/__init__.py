@@ -8,7 +8,7 @@ TASK = TaskSpec(
     summary="English -> Spanish translation with an attention encoder-decoder.",
     config=TranslateConfig,
     home=__name__,
-    metrics={"bleu": True, "chrf": True},
+    metrics={"bleu": True, "chrf": True, "source_leak": False},
     key_params=("model.cell", "model.decoder_units", "data.direction",
                 "train.epochs"),
     package=".serving:package",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from pipelines.core.bucketing import BucketedDataset, pad
-from pipelines.translate.text import END_ID, START_ID
+from pipelines.translate.codec import END_ID, START_ID
 
 
 class PairDataset(BucketedDataset):

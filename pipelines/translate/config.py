@@ -3,7 +3,7 @@ allowed range (`config.yaml` holds only profile overlays; see `pipelines.core.co
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -74,24 +74,39 @@ class FeaturizeConfig(ConfigModel):
     """Tokens, vocabularies, splits and batches.
 
     Args:
+        tokenizer: `subword`: a SentencePiece model per language, numbers and names
+            carried through by copy tags (`pipelines.translate.subwords`); `word`: word
+            vocabularies, an `<unk>` copying the attended source word only if it is a
+            number or a name (the codec of models saved before subwords).
+        subword_model: SentencePiece's `unigram` or `bpe` (`tokenizer: subword`).
         source_vocab_size, target_vocab_size: Vocabulary sizes including the 4 special
-            tokens, fitted on the training split only.
-        min_count: A token enters a vocabulary only if seen this often in training.
-        max_source_length, max_target_length: Training pairs with more tokens are
-            dropped; at translation time a longer source is cut (with a warning).
+            tokens (and the copy tags), fitted on the training split only: pieces for
+            `subword` (at most: a small text gets fewer), words for `word`.
+        max_copies: Copy tags per sentence: the first this many distinct numbers and
+            names of a source are copied (`subword`; 0: none, everything is spelled).
+        min_count: A word enters a vocabulary only if seen this often in training
+            (`word`).
+        max_source_length, max_target_length: Training pairs with more tokens (pieces
+            or words) are dropped; at translation time a longer source is cut (with a
+            warning).
         test_fraction, val_fraction: Shares of distinct source sentences held out; all
             pairs of one source sentence fall in the same split (no leakage).
         bucket_batches: Pairs are sorted by length within pools of this many batches.
         pad_multiple: Batch lengths are rounded up to a multiple of this.
     """
 
-    # measured: 6k/8k words and a 128 bottleneck train 1.6x faster a step than 8k/10k
-    # and 256 (TF, 2 CPU cores)
-    source_vocab_size: VocabSize = 6000
-    target_vocab_size: VocabSize = 8000
+    tokenizer: Literal["subword", "word"] = "subword"
+    subword_model: Literal["unigram", "bpe"] = "unigram"
+    # measured (TF, 2 busy CPU cores, the default model, 100 steps of batch 128): 4k/6k
+    # pieces take 0.42 s a step, as the 6k/8k words did before; 6k/8k pieces 0.53 s
+    source_vocab_size: VocabSize = 4000
+    target_vocab_size: VocabSize = 6000
+    max_copies: Annotated[int, Field(ge=0, le=32)] = 8
     min_count: PositiveInt = 1
-    max_source_length: PositiveInt = 40
-    max_target_length: PositiveInt = 40
+    # pieces: a sentence is ~1.2x its words (Anki en-es at 4k/6k: mean 9.1 / 8.8 pieces,
+    # 99th percentile 21); 48 drops almost nothing
+    max_source_length: PositiveInt = 48
+    max_target_length: PositiveInt = 48
     test_fraction: SplitFraction = 0.05
     val_fraction: SplitFraction = 0.03
     bucket_batches: PositiveInt = 20
@@ -120,7 +135,7 @@ class ModelConfig(RecurrentModelConfig):
     decoder_units: PositiveInt = 256
     attention_units: PositiveInt = 128
     embedding_dim: PositiveInt = 128
-    output_units: PositiveInt | None = 128  # before the 8k-way softmax
+    output_units: PositiveInt | None = 128  # before the softmax over the target vocabulary
     dropout: Dropout = 0.0
 
 

@@ -1,9 +1,12 @@
-"""evaluate: sacreBLEU BLEU and chrF on the test split, greedy and beam, beside copying.
+"""evaluate: sacreBLEU BLEU and chrF and the source leak on the test split, greedy and
+beam, beside copying.
 
 Scores compare the detokenized, cased output with the raw reference sentences under
 sacreBLEU's default tokenization (13a), so figures compare with published ones. Each
 distinct test source is decoded once; every one of its pairs is scored (one reference
-per pair). The baseline ``copy_source`` outputs the source sentence unchanged.
+per pair). ``source_leak`` is the percentage of scored lines whose output keeps a
+lower-case source word that no training target holds (`pipelines.translate.leak`).
+The baseline ``copy_source`` outputs the source sentence unchanged.
 """
 
 from __future__ import annotations
@@ -20,13 +23,24 @@ from pipelines.core.types import Report
 from pipelines.translate import plots
 from pipelines.translate.config import TranslateConfig
 from pipelines.translate.featurize import TranslateFeatures
+from pipelines.translate.leak import known_words, source_leak
 from pipelines.translate.translator import TranslationWarning, Translator
 
 
-def scores(hypotheses: list[str], references: list[str]) -> dict[str, float]:
-    """Corpus ``bleu`` and ``chrf`` (sacreBLEU defaults, 0-100)."""
-    return {"bleu": float(sacrebleu.corpus_bleu(hypotheses, [references]).score),
-            "chrf": float(sacrebleu.corpus_chrf(hypotheses, [references]).score)}
+def scores(hypotheses: list[str], references: list[str], sources: list[str] | None = None,
+           known: frozenset[str] | None = None) -> dict[str, float]:
+    """Corpus ``bleu`` and ``chrf`` (sacreBLEU defaults, 0-100), and with the ``sources``
+    and the ``known`` training-target words the ``source_leak`` (%)."""
+    out = {"bleu": float(sacrebleu.corpus_bleu(hypotheses, [references]).score),
+           "chrf": float(sacrebleu.corpus_chrf(hypotheses, [references]).score)}
+    if known is not None:
+        out["source_leak"] = source_leak(sources, hypotheses, known)
+    return out
+
+
+def known_targets(features: TranslateFeatures) -> frozenset[str]:
+    """The words of the training targets (`pipelines.translate.leak.known_words`)."""
+    return known_words(features.splits["train"].targets)
 
 
 def scored_pairs(cfg: TranslateConfig, features: TranslateFeatures) -> tuple[list[str], list[str]]:
@@ -54,10 +68,11 @@ def evaluate(cfg: TranslateConfig, trained: Trained, features: TranslateFeatures
                                      strict=True))
             seconds[name] = time.perf_counter() - start
     greedy_name, beam_name = list(decoded)
-    metrics = {name: scores([out[s].text for s in sources], references)
+    known = known_targets(features)
+    metrics = {name: scores([out[s].text for s in sources], references, sources, known)
                for name, out in decoded.items()}
     model_metrics = metrics[beam_name]
-    baselines = {"copy_source": scores(sources, references)}
+    baselines = {"copy_source": scores(sources, references, sources, known)}
     samples = _sample_rows(distinct, e.samples, cfg.train.seed)
     figures = {"training_curves": core_plots.training_curves(
         trained.history, ylabel="cross-entropy (nats / token)")}
@@ -115,10 +130,12 @@ def sample_table(samples, decoded, reference_of) -> str:
 
 
 def summary(cfg, features, metrics, baselines, trained) -> str:
-    """Markdown: BLEU/chrF of each decoding and the baseline, and the training facts."""
+    """Markdown: BLEU/chrF/source leak of each decoding and the baseline, and the
+    training facts."""
     rows = [*metrics.items(), *baselines.items()]
-    table = ("| output | BLEU | chrF |\n|---|---:|---:|\n"
-             + "".join(f"| {name} | {m['bleu']:.2f} | {m['chrf']:.2f} |\n" for name, m in rows))
+    table = ("| output | BLEU | chrF | source leak (% lines) |\n|---|---:|---:|---:|\n"
+             + "".join(f"| {name} | {m['bleu']:.2f} | {m['chrf']:.2f} | "
+                       f"{m['source_leak']:.1f} |\n" for name, m in rows))
     m, s = cfg.model, features.stats
     loss = trained.history["loss"][-1]
     return (
@@ -127,8 +144,10 @@ def summary(cfg, features, metrics, baselines, trained) -> str:
         f"never seen in training; sacreBLEU on detokenized, cased output.\n\n" + table
         + f"\n- model: embeddings {m.embedding_dim}, bidirectional {m.cell} encoder "
         f"2x{m.encoder_units}, {m.cell} decoder {m.decoder_units}, Bahdanau attention "
-        f"{m.attention_units}; vocabularies {int(s['source_vocab_size'])} / "
-        f"{int(s['target_vocab_size'])} fitted on {int(s['train_pairs'])} training pairs.\n"
+        f"{m.attention_units}; {cfg.featurize.tokenizer} vocabularies "
+        f"{int(s['source_vocab_size'])} / {int(s['target_vocab_size'])} fitted on "
+        f"{int(s['train_pairs'])} training pairs (mean {s['train_source_tokens_mean']:.1f} / "
+        f"{s['train_target_tokens_mean']:.1f} tokens a sentence).\n"
         f"- training: {trained.epochs_run} epochs in {trained.seconds / 60:.1f} min, final "
         f"loss {loss:.3f} nats/token vs the targets' unigram entropy "
         f"{s['target_unigram_entropy']:.3f}.\n")

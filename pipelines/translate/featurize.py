@@ -1,9 +1,11 @@
-"""featurize: splits without leakage, vocabularies fitted on train, bucketed pair batches.
+"""featurize: splits without leakage, a codec fitted on train, bucketed pair batches.
 
 Splits are drawn over *distinct source sentences* (after ``normalize``): every pair of
 one source sentence ("Go." -> "Ve." / "Vete." / "Vaya.") lands in the same split, so a
-test source is never seen in training. Training and validation pairs longer than the
-length limits are dropped; test pairs are all kept (the translator cuts a long source).
+test source is never seen in training. The codec (`featurize.tokenizer`: SentencePiece
+subwords with copy tags, or words) is fitted on the training pairs only. Training and
+validation pairs longer than the length limits (in the codec's tokens) are dropped;
+test pairs are all kept (the translator cuts a long source).
 """
 
 from __future__ import annotations
@@ -16,18 +18,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from pipelines.translate.batches import PairDataset
+from pipelines.translate.codec import END_ID, UNK_ID, Codec
 from pipelines.translate.config import TranslateConfig
 from pipelines.translate.ingest import TranslateDataError, TranslateRaw
-from pipelines.translate.text import END_ID, UNK_ID, Codec, fit_vocabulary, normalize, tokenize
+from pipelines.translate.subwords import SubwordCodec
+from pipelines.translate.text import WordCodec, fit_vocabulary, normalize, tokenize
 
 
 @dataclass
 class Split:
-    """One split: raw sentences, source tokens, and ragged id arrays of both sides."""
+    """One split: raw sentences and ragged id arrays of both sides."""
 
     sources: list[str]
     targets: list[str]
-    source_tokens: list[list[str]]
     source_ids: list[np.ndarray]
     target_ids: list[np.ndarray]
 
@@ -80,37 +83,53 @@ def unigram_entropy(target_ids: list[np.ndarray]) -> float:
     return -sum(c / total * math.log(c / total) for c in counts.values())
 
 
+def fit_codec(cfg: TranslateConfig, raw: TranslateRaw, train: np.ndarray) -> Codec:
+    """The codec of ``featurize.tokenizer``, fitted on the training pairs ``train``."""
+    f = cfg.featurize
+    sources = [raw.sources[i] for i in train]
+    targets = [raw.targets[i] for i in train]
+    if f.tokenizer == "word":
+        return WordCodec(
+            fit_vocabulary((tokenize(s) for s in sources), f.source_vocab_size, f.min_count),
+            fit_vocabulary((tokenize(t) for t in targets), f.target_vocab_size, f.min_count),
+            raw.direction, f.max_source_length, f.max_target_length)
+    return SubwordCodec.fit(sources, targets, raw.direction,
+                            source_vocab_size=f.source_vocab_size,
+                            target_vocab_size=f.target_vocab_size, model_type=f.subword_model,
+                            max_copies=f.max_copies, max_source_length=f.max_source_length,
+                            max_target_length=f.max_target_length)
+
+
 def featurize(cfg: TranslateConfig, raw: TranslateRaw) -> TranslateFeatures:
     f = cfg.featurize
     start = time.perf_counter()
     split = assign_splits(raw.sources, f.test_fraction, f.val_fraction, cfg.train.seed)
-    source_tokens = [tokenize(s) for s in raw.sources]
-    target_tokens = [tokenize(t) for t in raw.targets]
-    fits = np.array([len(s) <= f.max_source_length and len(t) <= f.max_target_length
-                     for s, t in zip(source_tokens, target_tokens, strict=True)])
+    codec = fit_codec(cfg, raw, np.flatnonzero(split == "train"))
+    encoded = [codec.encode_source(s) for s in raw.sources]
+    target_ids = [codec.encode_target(t, e.copies)
+                  for t, e in zip(raw.targets, encoded, strict=True)]
+    fits = np.array([len(e) <= f.max_source_length and len(t) <= f.max_target_length
+                     for e, t in zip(encoded, target_ids, strict=True)], dtype=bool)
     rows = {name: np.flatnonzero((split == name) & (fits | (name == "test")))
             for name in ("train", "val", "test")}
     train = rows["train"]
-    codec = Codec(
-        fit_vocabulary((source_tokens[i] for i in train), f.source_vocab_size, f.min_count),
-        fit_vocabulary((target_tokens[i] for i in train), f.target_vocab_size, f.min_count),
-        raw.direction, f.max_source_length,
-        max(len(target_tokens[i]) for i in train) if len(train) else f.max_target_length)
+    if len(train):
+        codec.max_target_length = max(len(target_ids[i]) for i in train)
     splits = {}
     for name, index in rows.items():
         splits[name] = Split(
             [raw.sources[i] for i in index], [raw.targets[i] for i in index],
-            [source_tokens[i][: f.max_source_length] for i in index],
-            [np.asarray(codec.source.ids(source_tokens[i][: f.max_source_length]), "int32")
-             for i in index],
-            [np.asarray(codec.target.ids(target_tokens[i]), "int32") for i in index])
+            [np.asarray(encoded[i].ids[: f.max_source_length], "int32") for i in index],
+            [np.asarray(target_ids[i], "int32") for i in index])
     seconds = time.perf_counter() - start
     tr = splits["train"]
     source_all = np.concatenate(tr.source_ids) if len(tr) else np.zeros(0, "int32")
     target_all = np.concatenate(tr.target_ids) if len(tr) else np.zeros(0, "int32")
     test_sources = np.concatenate(splits["test"].source_ids)
     stats = {
-        "source_vocab_size": len(codec.source), "target_vocab_size": len(codec.target),
+        "source_vocab_size": codec.source_size, "target_vocab_size": codec.target_size,
+        "train_source_tokens_mean": float(len(source_all) / max(len(tr), 1)),
+        "train_target_tokens_mean": float(len(target_all) / max(len(tr), 1)),
         "train_unk_share_source": float(np.mean(source_all == UNK_ID)),
         "train_unk_share_target": float(np.mean(target_all == UNK_ID)),
         "test_unk_share_source": float(np.mean(test_sources == UNK_ID)),

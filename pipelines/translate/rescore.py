@@ -2,8 +2,9 @@
 
 `rnnkit retrain` calls it for the challenger and for the champion. Each model reads the
 raw test sentences through its OWN tokenizer and vocabularies (as in serving) and
-decodes with this run's ``evaluate.beam``; the references are this run's, so ``bleu``
-and ``chrf`` are those of `evaluate`'s beam row (sacreBLEU, detokenized, cased).
+decodes with this run's ``evaluate.beam``; the references are this run's, so ``bleu``,
+``chrf`` and ``source_leak`` are those of `evaluate`'s beam row (sacreBLEU, detokenized,
+cased; the leak against this run's training targets).
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ import pandas as pd
 
 from pipelines.core.errors import RnnkitUserError
 from pipelines.core.serving import answers_or_raise, task_model
-from pipelines.translate.evaluate import scored_pairs, scores
+from pipelines.translate.evaluate import known_targets, scored_pairs, scores
 from pipelines.translate.featurize import TranslateFeatures
 from pipelines.translate.serving import OUTPUT_COLUMN, TEXT_COLUMN
 
 
 def score_model(cfg, raw, features: TranslateFeatures, model) -> dict[str, float]:
-    """BLEU and chrF of `model` (a loaded `rnnkit-translate` pyfunc) on the test split."""
+    """BLEU, chrF and source leak of `model` (a loaded `rnnkit-translate` pyfunc) on
+    the test split."""
     theirs = _direction(model)
     if theirs is not None and theirs != features.codec.direction:
         raise RnnkitUserError(
@@ -30,7 +32,8 @@ def score_model(cfg, raw, features: TranslateFeatures, model) -> dict[str, float
     answers = answers_or_raise(model.predict(pd.DataFrame({TEXT_COLUMN: distinct}),
                                              params={"beam": cfg.evaluate.beam}), "test source")
     output = {s: str(a[OUTPUT_COLUMN]) for s, a in zip(distinct, answers, strict=True)}
-    return scores([output[s] for s in sources], references)
+    return scores([output[s] for s in sources], references, sources,
+                  known_targets(features))
 
 
 def _direction(model) -> str | None:

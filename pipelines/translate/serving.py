@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pipelines.core import local_models, serving
 from pipelines.core.errors import RnnkitUserError
-from pipelines.translate.text import Codec
+from pipelines.translate.codec import Codec
 from pipelines.translate.translator import TranslationWarning, Translator
 
 TEXT_COLUMN, OUTPUT_COLUMN = "text", "translation"
@@ -47,12 +47,13 @@ class TranslateModel(serving.TaskModel):
 
 
 def package(cfg, trained, features, report) -> serving.ModelPackage:
-    """The translator (model + codec JSON, string signature, a beam param)."""
+    """The translator (model + codec JSON, its SentencePiece models inside, string
+    signature, a beam param)."""
     import pandas as pd  # not at import: `rnnkit translate` needs no pandas
 
     return serving.ModelPackage(TranslateModel, trained.model, {"codec": features.codec},
                                 pd.DataFrame({TEXT_COLUMN: EXAMPLE}),
-                                requirements=["sacrebleu"], params={"beam": 1})
+                                requirements=["sacrebleu", "sentencepiece"], params={"beam": 1})
 
 
 def translate_texts(texts: list[str], model_uri: str | None = None,

@@ -1,4 +1,4 @@
-"""Sentences to tokens and back, and the vocabularies, in plain Python (saved as JSON).
+"""Sentences to words and back, and the word codec, in plain Python (saved as JSON).
 
 No TensorFlow here (DESIGN.md, "Backends and devices"): the same objects run under
 every Keras backend and inside the logged MLflow model.
@@ -11,6 +11,10 @@ detokenize(ts) = tokens joined by spaces, then no space before closing punctuati
                  (. , ! ? ; : ) » …) nor after opening punctuation (¿ ¡ ( « ), and
                  straight double quotes attached inside their pair
 ```
+`WordCodec` is the codec of models saved before subwords (`pipelines.translate.codec`):
+word vocabularies, and a target ``<unk>`` replaced by the source word it attends to
+most when that word is copyable (a number or a name, `pipelines.translate.copying`),
+else dropped.
 """
 
 from __future__ import annotations
@@ -21,12 +25,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import ClassVar
 
-from pipelines.core.state import JsonState
-from pipelines.core.vocabulary import Vocabulary
+import numpy as np
 
-PAD, UNK, START, END = "<pad>", "<unk>", "<s>", "</s>"
-PAD_ID, UNK_ID, START_ID, END_ID = 0, 1, 2, 3
-SPECIALS = (PAD, UNK, START, END)
+from pipelines.core.vocabulary import Vocabulary
+from pipelines.translate.codec import SPECIALS, UNK, UNK_ID, Codec, Encoded
+from pipelines.translate.copying import CopyRule, is_capitalised
+
 _TOKENS = re.compile(r"\d+(?:[.,:]\d+)*|[^\W_]+(?:['’\-][^\W_]+)*|\S")
 _SPACES = re.compile(r"\s+")
 _NO_SPACE_BEFORE = set(".,!?;:)]}»…%")
@@ -73,16 +77,15 @@ def fit_vocabulary(sentences: Iterable[list[str]], max_size: int,
 
 
 @dataclass
-class Codec(JsonState):
-    """Both vocabularies and the length limits: what turns sentences into model ids.
+class WordCodec(Codec):
+    """Both word vocabularies and the length limits (`pipelines.translate.codec`).
 
     Args:
         source, target: The vocabularies (fitted on the training split).
         direction: e.g. ``en-es``.
         max_source_length: Source sentences are cut to this many tokens (with a warning
             at translation time).
-        max_target_length: Longest target in training; decoding stops at
-            ``min(max_target_length, 2 * source tokens + 10)`` tokens.
+        max_target_length: Longest target in training, in tokens.
     """
 
     FORMAT: ClassVar[str] = "rnnkit-translate-codec/1"
@@ -93,8 +96,37 @@ class Codec(JsonState):
     max_source_length: int
     max_target_length: int
 
-    def output_limit(self, source_tokens: int) -> int:
-        return max(1, min(self.max_target_length, 2 * source_tokens + 10))
+    def __post_init__(self):
+        # names: capitalised source words whose lower-case form is not in the vocabulary
+        words = self.source.index
+        self.copy_rule = CopyRule(frozenset(t for t in words if is_capitalised(t)
+                                            and t.lower() not in words))
+
+    @property
+    def source_size(self) -> int:
+        return len(self.source)
+
+    @property
+    def target_size(self) -> int:
+        return len(self.target)
+
+    def encode_source(self, text: str) -> Encoded:
+        tokens = tokenize(text)
+        return Encoded(self.source.ids(tokens), tokens, self.copy_rule.copies(normalize(text)))
+
+    def encode_target(self, text: str, copies: list[str]) -> list[int]:
+        return self.target.ids(tokenize(text))
+
+    def decode(self, ids, attention, source: Encoded) -> tuple[str, list[str]]:
+        """Words of ``ids``, each ``<unk>`` replaced by the source token it attends to
+        most if that token is copyable (else left out of the text)."""
+        words = self.target.words(ids)
+        for t, i in enumerate(ids):
+            if i == UNK_ID and source.pieces:
+                attended = source.pieces[int(np.argmax(attention[t, : len(source.pieces)]))]
+                if attended in source.copies:
+                    words[t] = attended
+        return detokenize(w for w in words if w != UNK), words
 
     def to_dict(self) -> dict:
         return {"direction": self.direction, "max_source_length": self.max_source_length,
@@ -102,7 +134,7 @@ class Codec(JsonState):
                 "source_tokens": self.source.tokens, "target_tokens": self.target.tokens}
 
     @classmethod
-    def from_dict(cls, data: dict) -> Codec:
+    def from_dict(cls, data: dict) -> WordCodec:
         return cls(Vocabulary(list(data["source_tokens"]), UNK_ID),
                    Vocabulary(list(data["target_tokens"]), UNK_ID), str(data["direction"]),
                    int(data["max_source_length"]), int(data["max_target_length"]))

@@ -26,7 +26,7 @@ def build_model(cfg: TranslateConfig, source_vocab: int, target_vocab: int,
 def train(cfg: TranslateConfig, features: TranslateFeatures) -> Trained:
     keras.utils.set_random_seed(cfg.train.seed)
     batches = features.batches(cfg, "train", shuffle=True)
-    model = build_model(cfg, len(features.codec.source), len(features.codec.target),
+    model = build_model(cfg, features.codec.source_size, features.codec.target_size,
                         len(batches))
     budget = cfg.train.time_budget_minutes
     return fit(model, batches, features.batches(cfg, "val"), epochs=cfg.train.epochs,

@@ -1,15 +1,16 @@
 """The `Translator`: raw sentences in, translated sentences out.
 
 ```
-tokens = tokenize(text)[:max_source_length]        (longer input: cut, with a warning)
-ids    = source vocabulary (unknown tokens -> <unk>)
-y      = greedy (beam 1) or beam search, at most min(max_target, 2 |tokens| + 10) tokens
-<unk> at step t -> the source token j maximising the attention a_tj  (names, numbers)
-text   = detokenize(y)
+source = codec.encode_source(text)[:max_source_length]   (longer input: cut, with a warning)
+y      = greedy (beam 1) or beam search, at most min(max_target, 2 |source| + 10) ids
+text   = codec.decode(y, attention, source)               (copied numbers and names put back)
 ```
-Bad lines never stop a batch: an empty line translates to ``""`` and a long one is cut,
-each with a ``TranslationWarning`` naming its position. Saved as a folder
-(``model.keras`` + ``codec.json``) that loads without any training code.
+The codec (`pipelines.translate.codec`) is a subword codec, whose copy tags carry numbers
+and names through, or the word codec of older models, whose ``<unk>`` takes the attended
+source word when that word may be copied. Bad lines never stop a batch: an empty line
+translates to ``""`` and a long one is cut, each with a ``TranslationWarning`` naming its
+position. Saved as a folder (``model.keras`` + ``codec.json``) that loads without any
+training code.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from pipelines.core.bucketing import padded_length
-from pipelines.translate.text import END_ID, START_ID, UNK_ID, Codec, detokenize, tokenize
+from pipelines.translate.codec import END_ID, START_ID, Codec, Encoded
 from rnnkit.models.decoding import beam_search, greedy_search
 from rnnkit.models.loading import load_model
 from rnnkit.models.seq2seq import Seq2SeqInference
@@ -39,21 +40,10 @@ class Translation:
     """One translated sentence with what produced it (for heatmaps and reports)."""
 
     text: str
-    tokens: list[str]
-    source_tokens: list[str]
+    tokens: list[str]  # the output pieces (subwords, or words), copies written back
+    source_tokens: list[str]  # the source pieces the model read
     attention: np.ndarray  # [len(tokens), len(source_tokens)]
     note: str = ""
-
-
-def replace_unknowns(ids, attention, source_tokens, target_words) -> list[str]:
-    """Target words, each ``<unk>`` replaced by the source token it attends to most."""
-    words = []
-    for t, i in enumerate(ids):
-        if i == UNK_ID and source_tokens:
-            words.append(source_tokens[int(np.argmax(attention[t, : len(source_tokens)]))])
-        else:
-            words.append(target_words[t])
-    return words
 
 
 class Translator:
@@ -61,7 +51,7 @@ class Translator:
 
     Args:
         model: The training model (`.keras`); decoding reuses its layers.
-        codec: Vocabularies and length limits.
+        codec: Tokens, copies and length limits (`pipelines.translate.codec`).
         batch_size: Sentences decoded at once.
         alpha: Length normalisation of beam search.
     """
@@ -71,32 +61,32 @@ class Translator:
         self.batch_size, self.alpha = int(batch_size), float(alpha)
         self.inference = Seq2SeqInference(model)
 
-    def _prepare(self, texts) -> list[tuple[list[str], str]]:
-        """Source tokens per text and a note ("" when nothing was wrong)."""
+    def _prepare(self, texts) -> list[tuple[Encoded, str]]:
+        """The encoded source per text and a note ("" when nothing was wrong)."""
         limit = self.codec.max_source_length
         out = []
         for position, text in enumerate(texts, start=1):
-            tokens = tokenize(text) if isinstance(text, str) else []
-            if not tokens:
+            source = self.codec.encode_source(text if isinstance(text, str) else "")
+            if not source.ids:
                 note = f"Input {position} is empty ({text!r}): its translation is empty."
-            elif len(tokens) > limit:
-                note = (f"Input {position} has {len(tokens)} tokens, more than the limit of "
+            elif len(source) > limit:
+                note = (f"Input {position} has {len(source)} tokens, more than the limit of "
                         f"{limit}: only its first {limit} tokens are translated.")
-                tokens = tokens[:limit]
+                source = source.cut(limit)
             else:
                 note = ""
             if note:
                 warnings.warn(note, TranslationWarning, stacklevel=3)
-            out.append((tokens, note))
+            out.append((source, note))
         return out
 
     def translate_detailed(self, texts, beam: int = 1) -> list[Translation]:
         """`Translation`s in input order (greedy for ``beam=1``, else beam search)."""
         prepared = self._prepare(list(texts))
         results: list[Translation | None] = [None] * len(prepared)
-        todo = [i for i, (tokens, _) in enumerate(prepared) if tokens]
-        for i, (tokens, note) in enumerate(prepared):
-            if not tokens:
+        todo = [i for i, (source, _) in enumerate(prepared) if source.ids]
+        for i, (source, note) in enumerate(prepared):
+            if not source.ids:
                 results[i] = Translation("", [], [], np.zeros((0, 0), "float32"), note)
         todo.sort(key=lambda i: len(prepared[i][0]))  # similar lengths share a batch
         for start in range(0, len(todo), self.batch_size):
@@ -104,15 +94,14 @@ class Translator:
             sources = [prepared[i][0] for i in rows]
             width = padded_length(max(len(s) for s in sources), PAD_MULTIPLE)
             ids = np.zeros((len(rows), width), dtype="int32")
-            for r, tokens in enumerate(sources):
-                ids[r, : len(tokens)] = self.codec.source.ids(tokens)
+            for r, source in enumerate(sources):
+                ids[r, : len(source)] = source.ids
             limits = [self.codec.output_limit(len(s)) for s in sources]
-            for i, tokens, hyp in zip(rows, sources, self._decode(ids, limits, beam),
+            for i, source, hyp in zip(rows, sources, self._decode(ids, limits, beam),
                                       strict=True):
-                attention = hyp.attention[:, : len(tokens)]
-                words = replace_unknowns(hyp.tokens, attention, tokens,
-                                         self.codec.target.words(hyp.tokens))
-                results[i] = Translation(detokenize(words), words, tokens, attention,
+                attention = hyp.attention[:, : len(source)]
+                text, pieces = self.codec.decode(hyp.tokens, attention, source)
+                results[i] = Translation(text, pieces, source.pieces, attention,
                                          prepared[i][1])
         return results
 
@@ -141,4 +130,4 @@ class Translator:
     @classmethod
     def from_files(cls, model_path, codec_path, **kwargs) -> Translator:
         model = load_model(model_path, compile=False)
-        return cls(model, Codec.load(codec_path), **kwargs)
+        return cls(model, Codec.load(codec_path), **kwargs)  # either kind of codec

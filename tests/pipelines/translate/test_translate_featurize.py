@@ -1,4 +1,4 @@
-"""Featurize: no source sentence spans two splits, vocabularies from train, batches."""
+"""Featurize: no source sentence spans two splits, codecs fitted on train, batches."""
 
 import math
 from collections import Counter
@@ -6,9 +6,11 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from pipelines.translate.featurize import assign_splits, featurize, unigram_entropy
+from pipelines.translate.codec import END_ID, START_ID, UNK_ID
+from pipelines.translate.featurize import assign_splits, featurize, fit_codec, unigram_entropy
 from pipelines.translate.ingest import ingest
-from pipelines.translate.text import END_ID, START_ID
+from pipelines.translate.subwords import SubwordCodec
+from pipelines.translate.text import WordCodec
 
 
 def test_identical_sources_never_span_splits():
@@ -21,18 +23,29 @@ def test_identical_sources_never_span_splits():
     assert {"train", "val", "test"} == set(split)
 
 
-def test_featurize_fits_on_train_and_batches_teacher_forcing(write_pairs, make_cfg):
-    pairs = [(f"Tom has {w} cats.", f"Tom tiene {w} gatos.") for w in
-             ("two", "three", "four", "five", "six", "seven", "eight", "nine")] * 3
-    pairs += [("I see.", "Ya veo."), ("Go.", "Ve."), ("Go.", "Vete."), ("Hi.", "Hola.")] * 3
-    cfg = make_cfg(data={"source": f"file:{write_pairs(pairs)}"},
-                   featurize={"test_fraction": 0.25, "val_fraction": 0.1},
+PAIRS = [(f"Tom has {w} cats.", f"Tom tiene {w} gatos.") for w in
+         ("two", "three", "four", "five", "six", "seven", "eight", "nine")] * 3
+PAIRS += [("I see.", "Ya veo."), ("Go.", "Ve."), ("Go.", "Vete."), ("Hi.", "Hola.")] * 3
+
+
+@pytest.mark.parametrize("tokenizer", ["subword", "word"])
+def test_featurize_fits_on_train_and_batches_teacher_forcing(write_pairs, make_cfg, tokenizer):
+    cfg = make_cfg(data={"source": f"file:{write_pairs(PAIRS)}"},
+                   featurize={"test_fraction": 0.25, "val_fraction": 0.1,
+                              "tokenizer": tokenizer},
                    train={"batch_size": 4})
     features = featurize(cfg, ingest(cfg))
     train, test = features.splits["train"], features.splits["test"]
     assert not set(train.sources) & set(test.sources)
-    train_tokens = {t for s in train.targets for t in s.replace(".", " .").split()}
-    assert set(features.codec.target.tokens[4:]) == train_tokens  # fitted on train only
+    codec = features.codec
+    assert isinstance(codec, SubwordCodec if tokenizer == "subword" else WordCodec)
+    if tokenizer == "word":
+        train_tokens = {t for s in train.targets for t in s.replace(".", " .").split()}
+        assert set(codec.target.tokens[4:]) == train_tokens  # fitted on train only
+    else:  # "Tom" (a name: never lower-case) is copied, a tag in its targets
+        tag_id = codec.target.processor.piece_to_id("｟1｠")
+        for source, ids in zip(train.sources, train.target_ids, strict=True):
+            assert (tag_id in ids) == source.startswith("Tom") and UNK_ID not in ids
     entropy = features.stats["target_unigram_entropy"]
     assert entropy == pytest.approx(unigram_entropy(train.target_ids))
     data = features.batches(cfg, "train", shuffle=True)
@@ -43,6 +56,20 @@ def test_featurize_fits_on_train_and_batches_teacher_forcing(write_pairs, make_c
         n = int((y[row] != 0).sum())
         assert y[row, n - 1] == END_ID
         np.testing.assert_array_equal(x["target_in"][row, 1:n], y[row, : n - 1])
+
+
+@pytest.mark.parametrize("tokenizer", ["subword", "word"])
+def test_codecs_are_fitted_on_the_rows_given(write_pairs, make_cfg, tokenizer):
+    pairs = [("I see.", "Ya veo."), ("Go.", "Ve."), ("Hi.", "Hola.")] * 4
+    pairs += [("Thanks.", "Gracias ñuñu.")]  # "ñ" only in a row left out of training
+    cfg = make_cfg(data={"source": f"file:{write_pairs(pairs)}"},
+                   featurize={"tokenizer": tokenizer})
+    raw = ingest(cfg)
+    codec = fit_codec(cfg, raw, np.arange(len(pairs) - 1))
+    ids = codec.encode_target("Gracias ñuñu.", [])
+    assert UNK_ID in ids
+    assert UNK_ID not in codec.encode_target("Ya veo.", [])
+    assert codec.encode_source("I see.").ids and UNK_ID in codec.encode_source("Thanks.").ids
 
 
 def test_unigram_entropy_matches_counting():

@@ -20,9 +20,11 @@ def test_smoke_run_beats_copying_and_the_cli_matches_the_trained_model(
         spa_home, translate_store, run_keeping_model, tmp_path, monkeypatch):
     monkeypatch.setenv("RNNKIT_DATA_HOME", str(spa_home))
     result, report, trained, features = run_keeping_model("translate")
-    assert set(report["model"]) == {"bleu", "chrf"}
+    assert set(report["model"]) == {"bleu", "chrf", "source_leak"}
     copy = report["baselines"]["copy_source"]
     assert report["model"]["bleu"] > copy["bleu"] + 2 and report["model"]["chrf"] > copy["chrf"]
+    # subwords spell what they do not know: no English left in the Spanish
+    assert report["model"]["source_leak"] <= 3 < 90 < copy["source_leak"]
     # a model stuck at the unigram level (the trap of issue 11) fails here
     entropy = features.stats["target_unigram_entropy"]
     assert trained.history["loss"][-1] < 0.6 * entropy
@@ -33,9 +35,13 @@ def test_smoke_run_beats_copying_and_the_cli_matches_the_trained_model(
     assert metrics["test/bleu"] == pytest.approx(report["model"]["bleu"])
     assert metrics["bleu_greedy"] > copy["bleu"]
     assert metrics["baseline/copy_source/test/chrf"] == pytest.approx(copy["chrf"])
+    assert metrics["test/source_leak"] == pytest.approx(report["model"]["source_leak"])
+    assert "source_leak_greedy" in metrics
+    assert features.codec.FORMAT == "rnnkit-translate-subword-codec/1"
     figures = {a.path for a in translate_store.list_artifacts(result.run_id, "figures")}
     assert {"figures/attention_1.png", "figures/attention_2.png"} <= figures
     assert "| copy_source |" in result.outputs.tables["summary"]
+    assert "source leak (% lines)" in result.outputs.tables["summary"]
     versions = translate_store.search_model_versions(f"run_id='{result.run_id}'")
     assert [v.name for v in versions] == ["rnnkit-translate-smoke"]
 

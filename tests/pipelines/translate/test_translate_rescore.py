@@ -8,6 +8,7 @@ from pipelines.core.errors import RnnkitUserError
 from pipelines.translate.evaluate import scores
 from pipelines.translate.featurize import featurize
 from pipelines.translate.ingest import ingest
+from pipelines.translate.leak import known_words
 from pipelines.translate.rescore import score_model
 
 
@@ -46,11 +47,14 @@ def test_each_distinct_test_source_is_decoded_once_with_the_runs_beam(run):
 
     [(texts, params)] = model.calls
     assert texts == list(dict.fromkeys(test.sources)) and params == {"beam": 3}
-    expected = scores([half.get(s, s) for s in test.sources], test.targets)
+    known = known_words(features.splits["train"].targets)
+    expected = scores([half.get(s, s) for s in test.sources], test.targets, test.sources, known)
     assert scored == pytest.approx(expected) and 0 < scored["bleu"] < 100
     exact = dict(zip(test.sources, test.targets, strict=True))
     perfect = score_model(cfg, None, features, LookupPyfunc(exact))
     assert perfect["bleu"] == pytest.approx(100.0)
+    # the copied half keeps "has" and "cats", which no Spanish training target holds
+    assert perfect["source_leak"] == 0 and 0 < scored["source_leak"] < 100
 
 
 def test_a_translator_of_the_other_direction_is_not_comparable(run):

@@ -1,13 +1,11 @@
-"""Tokenizer, detokenizer and vocabularies: case and accents kept, ¿ ¡ as tokens."""
+"""Word tokenizer, detokenizer, vocabularies and the word codec: case and accents kept,
+¿ ¡ as tokens."""
 
 import pytest
 
+from pipelines.translate.codec import END_ID, PAD_ID, START_ID, UNK_ID, Codec
 from pipelines.translate.text import (
-    END_ID,
-    PAD_ID,
-    START_ID,
-    UNK_ID,
-    Codec,
+    WordCodec,
     detokenize,
     fit_vocabulary,
     normalize,
@@ -48,10 +46,10 @@ def test_vocabulary_orders_by_count_then_alphabet_and_maps_unknowns():
 
 
 def test_codec_json_round_trip(tmp_path):
-    codec = Codec(fit_vocabulary([["Hi", "."]], 10), fit_vocabulary([["Hola", "."]], 10),
-                  "en-es", 40, 12)
-    loaded = Codec.load(codec.save(tmp_path / "codec.json"))
-    assert loaded.to_dict() == codec.to_dict()
+    codec = WordCodec(fit_vocabulary([["Hi", "."]], 10), fit_vocabulary([["Hola", "."]], 10),
+                      "en-es", 40, 12)
+    loaded = Codec.load(codec.save(tmp_path / "codec.json"))  # the kind its format names
+    assert isinstance(loaded, WordCodec) and loaded.to_dict() == codec.to_dict()
     assert loaded.target.ids(["Hola"]) == codec.target.ids(["Hola"])
     assert codec.output_limit(1) == 12 and codec.output_limit(0) == 10
     other = tmp_path / "other.json"
