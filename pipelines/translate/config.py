@@ -150,13 +150,13 @@ class TrainConfig(ConfigModel):
             rate is already low in the last epochs, so a cut run ends well.
     """
 
-    epochs: PositiveInt = 5
+    epochs: PositiveInt = 7
     batch_size: PositiveInt = 128
     learning_rate: LearningRate = 2e-3
     cosine_decay: bool = True
     patience: NonNegativeInt = 2
     # the default profile must finish in 30 min on 2 CPU cores
-    time_budget_minutes: Annotated[float, Field(gt=0)] | None = 24.0
+    time_budget_minutes: Annotated[float, Field(gt=0)] | None = 25.0
     seed: Seed = 42
 
 
