@@ -108,20 +108,20 @@ class FeaturizeConfig(ConfigModel):
     fmax: PositiveFloat | None = None
     trim_db: PositiveFloat | None = 30.0
     locate_ms: PositiveFloat | None = 1000.0
-    utterance_norm: Literal["none", "mean", "meanvar"] = "none"
+    utterance_norm: Literal["none", "mean", "meanvar"] = "meanvar"
     max_frames: PositiveInt = 300
-    cepstra: PositiveInt | None = None
-    deltas: Annotated[int, Field(ge=0, le=2)] = 0
-    augment_copies: NonNegativeInt = 0
+    cepstra: PositiveInt | None = 13
+    deltas: Annotated[int, Field(ge=0, le=2)] = 1
+    augment_copies: NonNegativeInt = 4
     speed_range: Annotated[list[PositiveFloat], Field(min_length=2, max_length=2)] = Field(
         default_factory=lambda: [0.8, 1.25])
     noise_snr_db: list[float] = Field(default_factory=lambda: [15.0, 40.0])
-    vtlp_range: list[PositiveFloat] = Field(default_factory=list)
-    reverb_rt60: list[PositiveFloat] = Field(default_factory=list)
+    vtlp_range: list[PositiveFloat] = Field(default_factory=lambda: [0.9, 1.1])
+    reverb_rt60: list[PositiveFloat] = Field(default_factory=lambda: [0.1, 0.5])
     reverb_fraction: Fraction = 0.5
-    spec_augment: bool = False
+    spec_augment: bool = True
     freq_masks: NonNegativeInt = 2
-    freq_mask_width: NonNegativeInt = 6
+    freq_mask_width: NonNegativeInt = 3
     time_masks: NonNegativeInt = 2
     time_mask_fraction: Annotated[float, Field(ge=0, le=1)] = 0.1
 
@@ -191,8 +191,8 @@ class ModelConfig(RecurrentModelConfig):
 
     units: PositiveInt = 64
     bidirectional: bool = True
-    pooling: Literal["last", "attention", "mean"] = "last"
-    dropout: Dropout = 0.2
+    pooling: Literal["last", "attention", "mean"] = "attention"
+    dropout: Dropout = 0.3
     conv_filters: list[PositiveInt] = Field(default_factory=list)
 
 
@@ -207,11 +207,11 @@ class TrainConfig(ConfigModel):
             averages their probabilities (a deep ensemble); 1 = one model.
     """
 
-    epochs: PositiveInt = 60
+    epochs: PositiveInt = 40
     batch_size: PositiveInt = 32
     learning_rate: LearningRate = 2e-3
-    patience: NonNegativeInt = 8
-    ensemble: PositiveInt = 1
+    patience: NonNegativeInt = 6
+    ensemble: PositiveInt = 3
     seed: Seed = 42
 
 

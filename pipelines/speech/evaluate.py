@@ -18,7 +18,8 @@ from pipelines.speech.dataset import predict_proba
 from pipelines.speech.featurize import SpeechFeatures
 from pipelines.speech.train import Trained
 
-NAMES = ("model", "linear", "majority")
+NAMES = ("model", "one_member", "linear", "majority")
+NOT_BASELINES = ("model", "one_member")  # one_member: an ensemble's first member alone
 
 
 def scores(y_true, y_pred) -> dict[str, float]:
@@ -40,6 +41,9 @@ def evaluate_fold(cfg: SpeechConfig, trained: Trained, features: SpeechFeatures,
     test_frames = features.scaled(fold, fold.test)
     probs = predict_proba(trained.folds[fold.name].model, test_frames)
     predicted = {"model": probs.argmax(1)}
+    if fold.name in trained.first_members:
+        predicted["one_member"] = predict_proba(trained.first_members[fold.name],
+                                                test_frames).argmax(1)
     if cfg.evaluate.linear_baseline:
         # mean + std of each raw log-mel channel per clip, standardised on train
         linear = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
@@ -69,7 +73,8 @@ def evaluate(cfg: SpeechConfig, trained: Trained, features: SpeechFeatures) -> R
     several = len(per_fold) > 1
     extra = {"test_clips": sum(len(f.test) for f in features.folds),
              "bad_files": len(features.bad), "resampled_files": features.resampled,
-             **{f"speaker/{s}/accuracy": confusions.accuracy(m) for s, m in speakers.items()}}
+             **{f"speaker/{s}/accuracy": confusions.accuracy(m) for s, m in speakers.items()},
+             **{f"one_member_{k}": v for k, v in mean.get("one_member", {}).items()}}
     for name, fold in trained.folds.items():
         prefix = f"fold/{name}/" if several else ""
         extra.update({f"{prefix}epochs_run": fold.epochs_run,
@@ -83,7 +88,7 @@ def evaluate(cfg: SpeechConfig, trained: Trained, features: SpeechFeatures) -> R
     title = f"{features.dataset}, {split} split" + (", summed over folds" if several else "")
     return Report(
         model_metrics=mean["model"],
-        baselines={n: mean[n] for n in names if n != "model"},
+        baselines={n: mean[n] for n in names if n not in NOT_BASELINES},
         dataset=features.dataset,
         figures={"confusion_matrix": plots.confusion_matrix(matrix, features.labels, title),
                  "training_curves": plots.training_curves(

@@ -21,6 +21,8 @@ from rnnkit.models.ensemble import average_models
 @dataclass
 class Trained:
     folds: dict[str, FoldModel] = field(default_factory=dict)
+    # with `train.ensemble > 1`: each fold's first member alone, to measure the ensemble
+    first_members: dict[str, keras.Model] = field(default_factory=dict)
 
     @property
     def seconds(self) -> float:
@@ -63,6 +65,8 @@ def train(cfg: SpeechConfig, features: SpeechFeatures) -> Trained:
             members.append(fit(model, data, val, epochs=t.epochs, patience=t.patience,
                                metric_prefix=prefix))
         trained.folds[fold.name] = ensemble_of(members)
+        if len(members) > 1:
+            trained.first_members[fold.name] = members[0].model
     return trained
 
 

@@ -35,8 +35,9 @@ def tiny_cfg():
 
     def _cfg(source, **sections):
         data = {"data": {"source": source, "workers": 2},
+                "featurize": {"augment_copies": 0},
                 "model": {"units": 4},
-                "train": {"epochs": 1, "batch_size": 8, "patience": 1}}
+                "train": {"epochs": 1, "batch_size": 8, "patience": 1, "ensemble": 1}}
         for section, values in sections.items():
             data.setdefault(section, {}).update(values)
         return build_config(SpeechConfig, data)

@@ -21,7 +21,8 @@ def tone(seconds=0.5, hz=500.0, rate=8000, seed=0):
 
 def test_log_mel_frames_are_25ms_windows_every_10ms():
     featurizer = LogMelFeaturizer.from_config(build_config(FeaturizeConfig, {
-        "n_mels": 32, "trim_db": None, "utterance_norm": "mean"}), ["a", "b"])
+        "n_mels": 32, "trim_db": None, "utterance_norm": "mean",
+        "cepstra": None, "deltas": 0}), ["a", "b"])
     assert (featurizer.win_length, featurizer.hop_length, featurizer.n_fft) == (200, 80, 256)
     frames = featurizer.logmel(tone(0.5))
     assert frames.shape == (4000 // 80 + 1, 32)

@@ -212,10 +212,17 @@ def test_recordings_become_the_input_training_made_of_the_original(recordings, f
                 gaps[key] = aligned_gap(got, want)
     for key, (gap, extra_frames) in gaps.items():  # shown with -s
         print(f"{key:40s} mean |diff| {gap:.4f}  frames {extra_frames:+d}")
+    # Frames are in the model's units (per-clip standardised MFCCs and deltas, so about
+    # unit spread): a resampled recording differs by its filters' few per cent of that
     for key, (gap, extra_frames) in gaps.items():
         lossy = "PCM_U8" in key or "noise" in key
         assert abs(extra_frames) <= (2 if lossy else 0), (key, extra_frames)
-        assert gap < (0.3 if lossy else 0.03), (key, gap)
+        if lossy:
+            assert gap < 0.5, (key, gap)
+        elif ":8000_" in key:  # the training rate, another encoding: the same frames
+            assert gap < 1e-3, (key, gap)
+        else:
+            assert gap < 0.1, (key, gap)
 
 
 @pytest.mark.dataset
