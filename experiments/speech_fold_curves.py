@@ -6,7 +6,7 @@ rate halved on plateaus) and prints the restored model's test accuracy beside th
 whole curve, to see how far early stopping on seen speakers lands from the best epoch.
 
     PYTHONPATH=$PWD RNNKIT_DATA_HOME=... python experiments/speech_fold_curves.py \
-        "featurize.cepstra=13 featurize.deltas=1 ..." jackson,yweweler
+        "featurize.vtlp_range=[] featurize.reverb_rt60=[]" jackson,yweweler
 """
 
 import sys
@@ -16,7 +16,8 @@ import keras
 import numpy as np
 
 from pipelines.core import tasks
-from pipelines.speech import featurize, ingest
+from pipelines.speech.featurize import featurize
+from pipelines.speech.ingest import ingest
 from pipelines.speech.dataset import FrameDataset, predict_proba
 from pipelines.speech.train import build_model
 
