@@ -16,9 +16,9 @@ import keras
 import numpy as np
 
 from pipelines.core import tasks
+from pipelines.speech.dataset import FrameDataset, predict_proba
 from pipelines.speech.featurize import featurize
 from pipelines.speech.ingest import ingest
-from pipelines.speech.dataset import FrameDataset, predict_proba
 from pipelines.speech.train import build_model
 
 
