@@ -17,12 +17,20 @@ from pipelines.speech.featurize import SpeechFeatures
 from rnnkit.models import build_classifier
 from rnnkit.models.ensemble import average_models
 
+MEMBER_NAME = "member_{}"  # an ensemble's members, by index
+
 
 @dataclass
 class Trained:
     folds: dict[str, FoldModel] = field(default_factory=dict)
-    # with `train.ensemble > 1`: each fold's first member alone, to measure the ensemble
-    first_members: dict[str, keras.Model] = field(default_factory=dict)
+
+    @property
+    def first_members(self) -> dict[str, keras.Model]:
+        """With `train.ensemble > 1`: each fold's first member alone (a layer of the
+        averaged model), to measure what the ensemble adds."""
+        first = MEMBER_NAME.format(0)
+        return {name: fold.model.get_layer(first) for name, fold in self.folds.items()
+                if any(layer.name == first for layer in fold.model.layers)}
 
     @property
     def seconds(self) -> float:
@@ -59,14 +67,12 @@ def train(cfg: SpeechConfig, features: SpeechFeatures) -> Trained:
             val = FrameDataset([[features.versions[i][0]] for i in fold.val],
                                features.y[fold.val], t.batch_size, featurizer=featurizer)
             model = build_model(cfg, len(features.labels), featurizer.n_features,
-                                name=f"member_{member}" if t.ensemble > 1 else "classifier")
+                                name=MEMBER_NAME.format(member) if t.ensemble > 1 else "classifier")
             prefix = (f"{fold.name}/" if several else "") + (
-                f"member_{member}/" if t.ensemble > 1 else "")
+                MEMBER_NAME.format(member) + "/" if t.ensemble > 1 else "")
             members.append(fit(model, data, val, epochs=t.epochs, patience=t.patience,
                                metric_prefix=prefix))
         trained.folds[fold.name] = ensemble_of(members)
-        if len(members) > 1:
-            trained.first_members[fold.name] = members[0].model
     return trained
 
 
