@@ -1,6 +1,7 @@
 """Training throughput of rnnkit layers against the Keras built-in with the closest math.
 
     python experiments/bench_layers.py [--repeats 5] [--steps 10] [--out PATH.md] [--only NAME]
+        [--gated]
 
 Each pair (rnnkit layer, Keras layer) is built at the same size (batch 64,
 100 time steps, 16 features, 128 units, a Dense(1) head, Adam, MSE), and
@@ -28,6 +29,11 @@ sample against O(U²). The target of a layer is the issue's bar: Elman and Leaky
 least 1.0× SimpleRNN; SkipDelay and MultiScale a time per step at most 1.1 r times
 SimpleRNN's, i.e. a speed ratio of at least 1 / (1.1 r); DeepTransition faster than
 GRU (ratio above 1.0).
+
+`--gated` adds a second table, the accelerator's question: every rnnkit layer against
+Keras `GRU` and `LSTM` at equal units (target: time per step at most 1.5 × GRU's, a
+speed ratio of at least 0.67). Those models are built once and timed round robin (each
+repeat starts one model later), so GRU's and LSTM's figures are shared by the rows.
 
 This is a benchmark, not a test: this machine's run-to-run spread reaches 2x.
 """
@@ -77,6 +83,14 @@ PAIRS = [
      "GRU", lambda: keras.layers.GRU(UNITS),
      rnn_flops(2) / GRU_FLOPS, 1.0, "> 1.0 (beats GRU)"),
 ]
+GATED_BAR = 1 / 1.5  # the issue's: within 1.5x of Keras GRU's time per step
+# (name, factory, forward matmul FLOPs per sample and step) for the --gated table
+GATED = [
+    ("GRU", lambda: keras.layers.GRU(UNITS), GRU_FLOPS),
+    ("LSTM", lambda: keras.layers.LSTM(UNITS), 4 * rnn_flops(1)),
+    *((name, make, flops * SIMPLE) for name, make, _, _, flops, _, _ in PAIRS[:4]),
+    (PAIRS[4][0], PAIRS[4][1], rnn_flops(2)),
+]
 
 
 def build(make_layer, jit):
@@ -104,6 +118,37 @@ def measure_pair(make_a, make_b, jit, repeats, steps, x, y):
         for model in (a, b) if repeat % 2 == 0 else (b, a):
             rates[id(model)].append(steps_per_second(model, x, y, steps))
     return statistics.median(rates[id(a)]), statistics.median(rates[id(b)])
+
+
+def measure_round_robin(makers, repeats, steps, x, y):
+    """Median steps/s of each model, built once (jitted) and timed in turn; repeat r
+    starts with model r (mod n), so no model always runs first."""
+    models = [build(make, jit=True) for make in makers]
+    for model in models:
+        steps_per_second(model, x, y, 2)
+    rates = [[] for _ in models]
+    for repeat in range(repeats):
+        for i in range(len(models)):
+            k = (i + repeat) % len(models)
+            rates[k].append(steps_per_second(models[k], x, y, steps))
+    return [statistics.median(r) for r in rates]
+
+
+def gated_table(names, rates, flops):
+    """Markdown rows: every rnnkit layer against GRU (target) and LSTM."""
+    gru, lstm = rates[0], rates[1]
+    lines = [
+        "", "## Against Keras GRU and LSTM (jit_compile=True, round robin)", "",
+        "Speed ratio = rnnkit steps/s / Keras steps/s; FLOP ratio = matmul FLOPs against "
+        f"GRU's; target: at least {GATED_BAR:.2f} × GRU (time per step within 1.5 ×).", "",
+        "| layer | steps/s | × GRU | × LSTM | FLOP ratio to GRU | meets |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for i, (name, rate) in enumerate(zip(names, rates, strict=True)):
+        meets = "" if i < 2 else ("yes" if rate / gru >= GATED_BAR else "no")
+        lines.append(f"| {name} | {rate:.2f} | {rate / gru:.2f} | {rate / lstm:.2f} "
+                     f"| {flops[i] / flops[0]:.2f} | {meets} |")
+    return lines
 
 
 def jit_modes():
@@ -152,6 +197,8 @@ def main():
     parser.add_argument("--out", default=None,
                         help="default: experiments/results/bench_<backend>.md")
     parser.add_argument("--only", default="", help="measure only layers whose name contains this")
+    parser.add_argument("--gated", action="store_true",
+                        help="also time every rnnkit layer against Keras GRU and LSTM")
     args = parser.parse_args()
 
     rng = np.random.default_rng(0)
@@ -168,9 +215,16 @@ def main():
                   f"{a:7.2f} vs {b:7.2f} steps/s  ratio {a / b:.2f}  (target {bar:.2f})",
                   flush=True)
 
+    lines = table(rows, args)
+    if args.gated:
+        names, makers, flops = zip(*GATED, strict=True)
+        rates = measure_round_robin(makers, args.repeats, args.steps, x, y)
+        for name, rate in zip(names, rates, strict=True):
+            print(f"{name:24s} {rate:7.2f} steps/s  x GRU {rate / rates[0]:.2f}", flush=True)
+        lines += gated_table(names, rates, flops)
     out = Path(args.out or f"experiments/results/bench_{keras.backend.backend()}.md")
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("\n".join(table(rows, args)) + "\n")
+    out.write_text("\n".join(lines) + "\n")
     print(f"wrote {out}")
 
 

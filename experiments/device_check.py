@@ -3,6 +3,7 @@ the translate `full` profile, each timed, written as one markdown page.
 
     python experiments/device_check.py --data DATA_DIR [--device gpu] [--steps a,b]
         [--out experiments/results/gpu.md] [--json PATH] [--cpu-reference PATH.json]
+        [--set STEP:key=value ...] [--step-timeout STEP=SECONDS ...] [--deadline SECONDS]
 
 `experiments/gpu_check.sh DATA_DIR` runs it on a GPU under `KERAS_BACKEND=jax`. Each
 step is a separate process (`rnnkit run ... --report`), so a failing step is recorded
@@ -11,6 +12,12 @@ run logs to MLflow: the first epoch (compilation included) apart from the median
 later ones. `--json` keeps the figures; a CPU run of the same steps, saved that way and
 passed as `--cpu-reference`, fills the CPU columns and the speed-up
 (CPU later-epoch seconds / this device's).
+
+A lease is short, so the run is bounded: `--set STEP:key=value` adds a config override
+to one step (e.g. `translate_full:train.time_budget_minutes=2`; the page lists them),
+`--step-timeout STEP=SECONDS` ends a step that runs longer (recorded as `timeout`), and
+`--deadline SECONDS` caps the whole run (each step gets at most what is left). The page
+and the JSON are rewritten after every step, so a run cut short still leaves its figures.
 """
 
 from __future__ import annotations
@@ -30,7 +37,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 RUN = ["-m", "pipelines.cli", "run"]
 STEPS: dict[str, list[str]] = {
-    "bench": ["experiments/bench_layers.py", "--repeats", "3", "--out", "{work}/bench.md"],
+    "bench": ["experiments/bench_layers.py", "--repeats", "3", "--gated",
+              "--out", "{work}/bench.md"],
     "forecast": [*RUN, "forecast", "data.source=beijing", "--device", "{device}",
                  "--report", "{work}/forecast.json"],
     "forecast_bf16": [*RUN, "forecast", "data.source=beijing", "--device", "{device}",
@@ -40,25 +48,47 @@ STEPS: dict[str, list[str]] = {
 }
 
 
-def run_step(name: str, work: Path, device: str, env: dict[str, str]) -> dict:
-    """Run one step as a subprocess with ``env``; its wall time, exit status, log tail and
-    report (epoch times read from the MLflow store ``env`` names)."""
-    argv = [sys.executable, *(a.format(work=work, device=device) for a in STEPS[name])]
-    print(f"== {name}: {' '.join(argv[1:])}", flush=True)
-    start = time.perf_counter()
+def run_step(name: str, work: Path, device: str, env: dict[str, str],
+             overrides: list[str] = (), timeout: float | None = None) -> dict:
+    """Run one step as a subprocess with ``env`` (and config ``overrides``), ended after
+    ``timeout`` seconds; its wall time, exit status (or ``timeout``), overrides and report
+    (epoch times read from the MLflow store ``env`` names)."""
+    argv = [sys.executable, *(a.format(work=work, device=device) for a in STEPS[name]),
+            *overrides]
+    print(f"== {name}: {' '.join(argv[1:])} (timeout {timeout and round(timeout)} s)",
+          flush=True)
+    start, started = time.perf_counter(), time.time()
     with open(work / f"{name}.log", "w") as log:
-        code = subprocess.run(argv, cwd=ROOT, env=env, stdout=log,
-                              stderr=subprocess.STDOUT).returncode
-    result = {"step": name, "wall_s": round(time.perf_counter() - start, 1), "exit": code}
+        try:
+            code = subprocess.run(argv, cwd=ROOT, env=env, stdout=log,
+                                  stderr=subprocess.STDOUT, timeout=timeout).returncode
+        except subprocess.TimeoutExpired:
+            code = "timeout"
+    result = {"step": name, "wall_s": round(time.perf_counter() - start, 1), "exit": code,
+              "overrides": list(overrides)}
     report = work / f"{name}.json"
     if report.exists():
         data = json.loads(report.read_text())
         result.update(metrics=data.get("model", {}), placement=data.get("placement", {}),
                       **epoch_seconds(data.get("run_id"), env["MLFLOW_TRACKING_URI"]))
+    elif name != "bench":  # cut short: the epochs it finished are in the store
+        result.update(epoch_seconds(newest_run(env["MLFLOW_TRACKING_URI"], started),
+                                    env["MLFLOW_TRACKING_URI"]))
     if name == "bench" and (work / "bench.md").exists():
         result["bench_md"] = (work / "bench.md").read_text()
     print(f"   exit {code}, {result['wall_s']} s", flush=True)
     return result
+
+
+def newest_run(tracking_uri: str, since: float) -> str | None:
+    """The id of the newest run started after ``since`` (epoch seconds), if any."""
+    import mlflow
+
+    client = mlflow.MlflowClient(tracking_uri)
+    experiments = [e.experiment_id for e in client.search_experiments()]
+    runs = client.search_runs(experiments, f"attributes.start_time >= {int(since * 1000)}",
+                              order_by=["attributes.start_time DESC"], max_results=1)
+    return runs[0].info.run_id if runs else None
 
 
 def epoch_seconds(run_id: str | None, tracking_uri: str) -> dict:
@@ -113,6 +143,9 @@ def render(results: list[dict], header: dict, cpu: dict[str, dict]) -> str:
              "times come from the `time/epoch_s` metric (first = with compilation).",
              "- CPU columns: the same steps run on a 2-core CPU (`--cpu-reference`); speed-up "
              "= CPU seconds per later epoch / this device's.", "",
+             "- Overrides per step: " + ("; ".join(
+                 f"{r['step']}: `{' '.join(r['overrides'])}`" for r in results
+                 if r.get("overrides")) or "none") + ".", "",
              "| step | exit | wall s | epochs | first epoch s | later epoch s | metrics "
              "| CPU wall s | CPU epoch s | speed-up |",
              "|---|---|---|---|---|---|---|---|---|---|"]
@@ -147,12 +180,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default="experiments/results/gpu.md")
     parser.add_argument("--json", default=None, help="also save the figures as JSON")
     parser.add_argument("--cpu-reference", default=None)
+    parser.add_argument("--set", action="append", default=[], metavar="STEP:key=value",
+                        help="a config override for one step (repeatable)")
+    parser.add_argument("--step-timeout", action="append", default=[],
+                        metavar="STEP=SECONDS", help="end that step after SECONDS")
+    parser.add_argument("--deadline", type=float, default=None,
+                        help="seconds for the whole run; each step gets what is left")
+    parser.add_argument("--work", default=None,
+                        help="folder for the steps' logs, reports and store (default: a temp)")
     args = parser.parse_args(argv)
     steps = [s for s in args.steps.split(",") if s]
-    unknown = sorted(set(steps) - set(STEPS))
+    overrides: dict[str, list[str]] = {}
+    for item in args.set:
+        step, _, override = item.partition(":")
+        overrides.setdefault(step, []).append(override)
+    timeouts = {step: float(sec) for step, _, sec in
+                (item.partition("=") for item in args.step_timeout)}
+    unknown = sorted((set(steps) | set(overrides) | set(timeouts)) - set(STEPS))
     if unknown:
         parser.error(f"unknown step(s) {unknown}; known: {sorted(STEPS)}")
-    work = Path(tempfile.mkdtemp(prefix="rnnkit-device-check-"))
+    work = Path(args.work or tempfile.mkdtemp(prefix="rnnkit-device-check-"))
+    work.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "RNNKIT_DATA_HOME": str(Path(args.data).resolve()),
            "MLFLOW_TRACKING_URI": os.environ.get("MLFLOW_TRACKING_URI")
            or f"sqlite:///{work}/mlflow.db"}  # the steps' environment; this one is left alone
@@ -162,16 +210,27 @@ def main(argv: list[str] | None = None) -> int:
               "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
               "commit": git_commit(), "command": " ".join(["experiments/device_check.py",
                                                          *(argv or sys.argv[1:])])}
-    results = [run_step(name, work, args.device, env) for name in steps]
-    header["load_average"] = [round(x, 1) for x in os.getloadavg()]  # 1, 5, 15 min
     cpu = {}
     if args.cpu_reference and Path(args.cpu_reference).exists():
         cpu = {r["step"]: r for r in json.loads(Path(args.cpu_reference).read_text())["steps"]}
     out = ROOT / args.out
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render(results, header, cpu))
-    if args.json:
-        Path(args.json).write_text(json.dumps({**header, "steps": results}, indent=2) + "\n")
+    end = None if args.deadline is None else time.monotonic() + args.deadline
+    results = []
+    for name in steps:
+        left = None if end is None else end - time.monotonic()
+        if left is not None and left < 10:
+            results.append({"step": name, "exit": "skipped (deadline)", "wall_s": 0})
+            continue
+        timeout = min(t for t in (timeouts.get(name), left) if t is not None) if (
+            name in timeouts or left is not None) else None
+        results.append(run_step(name, work, args.device, env, overrides.get(name, []),
+                                timeout))
+        header["load_average"] = [round(x, 1) for x in os.getloadavg()]  # 1, 5, 15 min
+        out.write_text(render(results, header, cpu))  # after every step: a cut run keeps it
+        if args.json:
+            Path(args.json).write_text(json.dumps({**header, "steps": results}, indent=2)
+                                       + "\n")
     print(f"wrote {out} (logs in {work})")
     return 0 if all(r["exit"] == 0 for r in results) else 1
 
