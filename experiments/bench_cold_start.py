@@ -49,15 +49,19 @@ def forecast_csv(folder: Path, profile: str | None) -> Path | None:
     return path
 
 
-def wall(argv: list[str], cache_home: str) -> tuple[float, int]:
-    """Seconds and exit code of ``argv`` with ``XDG_CACHE_HOME=cache_home`` (where the
-    serving commands keep JAX's compilation cache)."""
+def wall(argv: list[str], cache_home: str) -> tuple[float, int, str]:
+    """Seconds, exit code and last stderr line of ``argv`` with
+    ``XDG_CACHE_HOME=cache_home`` (where the serving commands keep JAX's compilation
+    cache)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("JAX_COMPILATION_CACHE")}
     env["XDG_CACHE_HOME"] = cache_home
     start = time.perf_counter()
-    code = subprocess.run(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                          stderr=subprocess.DEVNULL).returncode
-    return time.perf_counter() - start, code
+    done = subprocess.run(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True)
+    seconds = time.perf_counter() - start
+    last = next((line.strip() for line in reversed(done.stderr.splitlines()) if line.strip()),
+                "")
+    return seconds, done.returncode, last
 
 
 def main():
@@ -98,14 +102,15 @@ def main():
             if argv is not None:
                 wall(argv, warm)
         seconds = {name: [] for name in commands}
-        codes = {name: 0 for name in commands}
+        failures: dict[str, str] = {}  # the first failure of a command: exit code, why
         for _ in range(args.repeats):
             for name, (argv, fresh) in commands.items():
                 if argv is None:
                     continue
-                s, code = wall(argv, tempfile.mkdtemp(dir=tmp) if fresh else warm)
+                s, code, last = wall(argv, tempfile.mkdtemp(dir=tmp) if fresh else warm)
                 seconds[name].append(s)
-                codes[name] = codes[name] or code
+                if code and name not in failures:
+                    failures[name] = f"exit {code}: {last[:200]}" if last else f"exit {code}"
     base = statistics.median(seconds['python -c "import keras"'])
     lines = [
         f"# Cold start on {backend}: `rnnkit predict` against `import keras`",
@@ -126,9 +131,10 @@ def main():
     ]
     for name, values in seconds.items():
         if not values:
-            lines.append(f"| `{name}` | no model to predict with | | |")
-        elif codes[name]:
-            lines.append(f"| `{name}` | failed (exit {codes[name]}) | | |")
+            lines.append(f"| `{name}` | not run: no forecast model to take an input "
+                         "example from | | |")
+        elif name in failures:
+            lines.append(f"| `{name}` | failed ({failures[name].replace('|', '/')}) | | |")
         else:
             median = statistics.median(values)
             ratio = median / base
