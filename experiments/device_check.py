@@ -219,13 +219,12 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for name in steps:
         left = None if end is None else end - time.monotonic()
-        if left is not None and left < 10:
+        if left is not None and left < 1:
             results.append({"step": name, "exit": "skipped (deadline)", "wall_s": 0})
-            continue
-        timeout = min(t for t in (timeouts.get(name), left) if t is not None) if (
-            name in timeouts or left is not None) else None
-        results.append(run_step(name, work, args.device, env, overrides.get(name, []),
-                                timeout))
+        else:
+            limits = [t for t in (timeouts.get(name), left) if t is not None]
+            results.append(run_step(name, work, args.device, env, overrides.get(name, []),
+                                    min(limits) if limits else None))
         header["load_average"] = [round(x, 1) for x in os.getloadavg()]  # 1, 5, 15 min
         out.write_text(render(results, header, cpu))  # after every step: a cut run keeps it
         if args.json:

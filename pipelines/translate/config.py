@@ -148,6 +148,9 @@ class TrainConfig(ConfigModel):
         time_budget_minutes: Stop after the epoch when one more would overrun this
             much training time (`null`: no limit). With `cosine_decay` the learning
             rate is already low in the last epochs, so a cut run ends well.
+        label_smoothing: ε of the label-smoothed token cross-entropy
+            (`rnnkit.models.MaskedSparseCrossentropy`); 0: plain cross-entropy. The
+            losses logged are then the smoothed ones.
     """
 
     epochs: PositiveInt = 7
@@ -157,6 +160,7 @@ class TrainConfig(ConfigModel):
     patience: NonNegativeInt = 2
     # the default profile must finish in 30 min on 2 CPU cores
     time_budget_minutes: Annotated[float, Field(gt=0)] | None = 25.0
+    label_smoothing: Annotated[float, Field(ge=0, lt=1)] = 0.0
     seed: Seed = 42
 
 

@@ -138,6 +138,8 @@ def summary(cfg, features, metrics, baselines, trained) -> str:
                        f"{m['source_leak']:.1f} |\n" for name, m in rows))
     m, s = cfg.model, features.stats
     loss = trained.history["loss"][-1]
+    epsilon = cfg.train.label_smoothing
+    smoothed = f" (label-smoothed, ε = {epsilon:g})" if epsilon else ""
     return (
         f"Test split of {features.dataset} ({features.codec.direction}): "
         f"{int(s['test_pairs'])} pairs, {int(s['test_distinct_sources'])} distinct sources "
@@ -149,5 +151,5 @@ def summary(cfg, features, metrics, baselines, trained) -> str:
         f"{int(s['train_pairs'])} training pairs (mean {s['train_source_tokens_mean']:.1f} / "
         f"{s['train_target_tokens_mean']:.1f} tokens a sentence).\n"
         f"- training: {trained.epochs_run} epochs in {trained.seconds / 60:.1f} min, final "
-        f"loss {loss:.3f} nats/token vs the targets' unigram entropy "
+        f"loss {loss:.3f} nats/token{smoothed} vs the targets' unigram entropy "
         f"{s['target_unigram_entropy']:.3f}.\n")

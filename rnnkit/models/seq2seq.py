@@ -54,12 +54,45 @@ class ZeroState(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="rnnkit")
-def masked_sparse_crossentropy(y_true, logits):
-    """Mean cross-entropy (nats) over the non-padding target tokens of the batch."""
+def masked_sparse_crossentropy(y_true, logits, label_smoothing=0.0):
+    """Mean cross-entropy (nats) over the non-padding target tokens of the batch.
+
+    With label smoothing ε the target is `(1 - ε)` on the true token and `ε / K` on
+    every one of the `K` tokens (Szegedy et al. 2016):
+
+    ```
+    L = (1 - ε) · (-log p_y) + ε · (-(1/K) Σ_k log p_k)
+      = (-log p_y) + ε · (z_y - mean(z))                     (z: the logits)
+    ```
+    computed in the second form: the backend's fused sparse cross-entropy plus one mean
+    over the vocabulary (a log-softmax over `[B, T, K]` made an epoch 1.4× slower).
+    """
     y_true = ops.cast(y_true, "int32")
     losses = keras.losses.sparse_categorical_crossentropy(y_true, logits, from_logits=True)
+    if label_smoothing:
+        true_logit = ops.squeeze(
+            ops.take_along_axis(logits, ops.expand_dims(y_true, -1), axis=-1), -1)
+        losses = losses + label_smoothing * (true_logit - ops.mean(logits, axis=-1))
     mask = ops.cast(ops.not_equal(y_true, 0), losses.dtype)
     return ops.sum(losses * mask) / ops.maximum(ops.sum(mask), 1.0)
+
+
+@keras.saving.register_keras_serializable(package="rnnkit")
+class MaskedSparseCrossentropy(keras.losses.Loss):
+    """`masked_sparse_crossentropy` as a Loss with its `label_smoothing` ε in [0, 1)."""
+
+    def __init__(self, label_smoothing=0.0, name="masked_sparse_crossentropy", **kwargs):
+        super().__init__(name=name, **kwargs)
+        if not 0.0 <= float(label_smoothing) < 1.0:
+            raise ValueError("`label_smoothing` must be in [0, 1). "
+                             f"Received: label_smoothing={label_smoothing!r}")
+        self.label_smoothing = float(label_smoothing)
+
+    def call(self, y_true, y_pred):
+        return masked_sparse_crossentropy(y_true, y_pred, self.label_smoothing)
+
+    def get_config(self):
+        return {**super().get_config(), "label_smoothing": self.label_smoothing}
 
 
 def state_sizes(rnn_layer):

@@ -7,7 +7,12 @@ import numpy as np
 import pytest
 
 from layer_testing import load_legacy_model, save_and_reload
-from rnnkit.models.seq2seq import Seq2SeqInference, build_seq2seq, masked_sparse_crossentropy
+from rnnkit.models.seq2seq import (
+    MaskedSparseCrossentropy,
+    Seq2SeqInference,
+    build_seq2seq,
+    masked_sparse_crossentropy,
+)
 
 SOURCE = np.array([[5, 9, 2, 7, 0, 0], [3, 4, 5, 6, 7, 8], [11, 0, 0, 0, 0, 0]], "int32")
 TARGET_IN = np.array([[2, 4, 8, 9], [2, 6, 6, 1], [2, 7, 0, 0]], "int32")
@@ -71,6 +76,27 @@ def test_masked_loss_matches_numpy():
     expected = ce[y != 0].mean()
     got = float(keras.ops.convert_to_numpy(masked_sparse_crossentropy(y, logits)))
     assert got == pytest.approx(expected, rel=1e-5)
+
+
+@pytest.mark.parametrize("epsilon", [0.0, 0.1, 0.3])
+def test_label_smoothed_loss_matches_numpy(epsilon):
+    """(1 - ε)·NLL + ε·mean over the vocabulary of -log p, over non-padding tokens."""
+    rng = np.random.default_rng(1)
+    logits = rng.normal(size=(3, 5, 7)).astype("float32")
+    y = np.array([[3, 1, 4, 0, 0], [5, 6, 2, 2, 1], [1, 0, 0, 0, 0]], "int32")
+    log_p = log_softmax(logits.astype("float64"))
+    nll = -np.take_along_axis(log_p, y[..., None], -1)[..., 0]
+    expected = ((1 - epsilon) * nll - epsilon * log_p.mean(-1))[y != 0].mean()
+    loss = MaskedSparseCrossentropy(label_smoothing=epsilon)
+    assert float(keras.ops.convert_to_numpy(loss(y, logits))) == pytest.approx(expected,
+                                                                               rel=1e-5)
+    again = MaskedSparseCrossentropy.from_config(loss.get_config())
+    assert again.label_smoothing == epsilon
+
+
+def test_label_smoothing_outside_zero_one_is_refused():
+    with pytest.raises(ValueError, match="label_smoothing"):
+        MaskedSparseCrossentropy(label_smoothing=1.0)
 
 
 def test_a_model_learns_to_copy():
