@@ -19,18 +19,17 @@ scores them.
 
 import sys
 import time
-import warnings
 
 import keras
 import numpy as np
 
 from pipelines.core import tasks
 from pipelines.core.training import fit, time_budget
-from pipelines.translate.evaluate import known_targets, scored_pairs, scores
+from pipelines.translate.evaluate import decode, known_targets, scored_pairs, scores
 from pipelines.translate.featurize import featurize
 from pipelines.translate.ingest import ingest
 from pipelines.translate.train import build_model
-from pipelines.translate.translator import TranslationWarning, Translator
+from pipelines.translate.translator import Translator
 
 
 class EpochWeights(keras.callbacks.Callback):
@@ -44,11 +43,8 @@ class EpochWeights(keras.callbacks.Callback):
 
 
 def bleu(translator, sources, references, beam, known):
-    distinct = list(dict.fromkeys(sources))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", TranslationWarning)
-        out = dict(zip(distinct, translator.translate(distinct, beam), strict=True))
-    return scores([out[s] for s in sources], references, sources, known)
+    out = decode(translator, list(dict.fromkeys(sources)), beam)
+    return scores([out[s].text for s in sources], references, sources, known)
 
 
 def main(overrides: list[str]) -> None:

@@ -54,19 +54,31 @@ def scored_pairs(cfg: TranslateConfig, features: TranslateFeatures) -> tuple[lis
     return [test.sources[i] for i in rows], [test.targets[i] for i in rows]
 
 
+def decode(translator: Translator, distinct: list[str], beam: int) -> dict:
+    """Each of the ``distinct`` sources' `Translation` (beam 1: greedy). A source longer
+    than the model's limit is cut without the warning users get."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TranslationWarning)
+        return dict(zip(distinct, translator.translate_detailed(distinct, beam), strict=True))
+
+
+def loss_label(cfg: TranslateConfig) -> str:
+    """What the logged loss is: the token cross-entropy, label-smoothed when asked."""
+    epsilon = cfg.train.label_smoothing
+    return ("cross-entropy (nats / token)" if not epsilon
+            else f"label-smoothed cross-entropy, ε = {epsilon:g} (nats / token)")
+
+
 def evaluate(cfg: TranslateConfig, trained: Trained, features: TranslateFeatures) -> Report:
     e = cfg.evaluate
     sources, references = scored_pairs(cfg, features)
     distinct = list(dict.fromkeys(sources))
     translator = Translator(trained.model, features.codec, e.batch_size, e.length_alpha)
     decoded, seconds = {}, {}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", TranslationWarning)  # long test sources are cut
-        for name, beam in (("greedy", 1), (f"beam{e.beam}", e.beam)):
-            start = time.perf_counter()
-            decoded[name] = dict(zip(distinct, translator.translate_detailed(distinct, beam),
-                                     strict=True))
-            seconds[name] = time.perf_counter() - start
+    for name, beam in (("greedy", 1), (f"beam{e.beam}", e.beam)):
+        start = time.perf_counter()
+        decoded[name] = decode(translator, distinct, beam)
+        seconds[name] = time.perf_counter() - start
     greedy_name, beam_name = list(decoded)
     known = known_targets(features)
     metrics = {name: scores([out[s].text for s in sources], references, sources, known)
@@ -75,7 +87,7 @@ def evaluate(cfg: TranslateConfig, trained: Trained, features: TranslateFeatures
     baselines = {"copy_source": scores(sources, references, sources, known)}
     samples = _sample_rows(distinct, e.samples, cfg.train.seed)
     figures = {"training_curves": core_plots.training_curves(
-        trained.history, ylabel="cross-entropy (nats / token)")}
+        trained.history, ylabel=loss_label(cfg))}
     for n, source in enumerate(samples[: e.heatmaps], start=1):
         t = decoded[beam_name][source]
         figures[f"attention_{n}"] = plots.attention_heatmap(
@@ -138,8 +150,6 @@ def summary(cfg, features, metrics, baselines, trained) -> str:
                        f"{m['source_leak']:.1f} |\n" for name, m in rows))
     m, s = cfg.model, features.stats
     loss = trained.history["loss"][-1]
-    epsilon = cfg.train.label_smoothing
-    smoothed = f" (label-smoothed, ε = {epsilon:g})" if epsilon else ""
     return (
         f"Test split of {features.dataset} ({features.codec.direction}): "
         f"{int(s['test_pairs'])} pairs, {int(s['test_distinct_sources'])} distinct sources "
@@ -151,5 +161,5 @@ def summary(cfg, features, metrics, baselines, trained) -> str:
         f"{int(s['train_pairs'])} training pairs (mean {s['train_source_tokens_mean']:.1f} / "
         f"{s['train_target_tokens_mean']:.1f} tokens a sentence).\n"
         f"- training: {trained.epochs_run} epochs in {trained.seconds / 60:.1f} min, final "
-        f"loss {loss:.3f} nats/token{smoothed} vs the targets' unigram entropy "
+        f"{loss_label(cfg)}: {loss:.3f} vs the targets' unigram entropy "
         f"{s['target_unigram_entropy']:.3f}.\n")
