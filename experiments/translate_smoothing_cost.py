@@ -10,8 +10,9 @@ z_y − mean_k z_k = h·(W[:, y] − mean_k W[:, k]) + b_y − mean_k b_k
 
 which is `[B, T, units]` work. This script times a training step of the default
 translate model (random ids, batch 128, 16 target steps, 4k/6k vocabularies) with no
-smoothing, with the term over the logits (what `train.label_smoothing` does now) and
-with it over the features. It first checks that the two smoothed losses agree.
+smoothing, with the term over the logits (`MaskedSparseCrossentropy(ε)`) and with it
+over the features (what `Seq2Seq.compile(label_smoothing=ε)`, the translate default,
+does). It first checks that the two smoothed losses agree.
 
     TF_CPP_MIN_LOG_LEVEL=2 python experiments/translate_smoothing_cost.py
 """

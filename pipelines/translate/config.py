@@ -149,8 +149,10 @@ class TrainConfig(ConfigModel):
             much training time (`null`: no limit). With `cosine_decay` the learning
             rate is already low in the last epochs, so a cut run ends well.
         label_smoothing: ε of the label-smoothed token cross-entropy
-            (`rnnkit.models.MaskedSparseCrossentropy`); 0: plain cross-entropy. The
-            losses logged are then the smoothed ones.
+            (`Seq2Seq.compile(label_smoothing=ε)`, which takes the term from the output
+            layer's features at the cost of the plain loss); 0: plain cross-entropy. The
+            losses logged are then the smoothed ones. 0.1 gave test BLEU 42.4 beam 4 /
+            39.7 greedy against 41.6 / 39.2 without (README, "Translation").
     """
 
     epochs: PositiveInt = 7
@@ -160,7 +162,7 @@ class TrainConfig(ConfigModel):
     patience: NonNegativeInt = 2
     # the default profile must finish in 30 min on 2 CPU cores
     time_budget_minutes: Annotated[float, Field(gt=0)] | None = 25.0
-    label_smoothing: Annotated[float, Field(ge=0, lt=1)] = 0.0
+    label_smoothing: Annotated[float, Field(ge=0, lt=1)] = 0.1
     seed: Seed = 42
 
 

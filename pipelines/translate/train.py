@@ -7,7 +7,7 @@ import keras
 from pipelines.core.training import Trained, adam, fit, time_budget
 from pipelines.translate.config import TranslateConfig
 from pipelines.translate.featurize import TranslateFeatures
-from rnnkit.models.seq2seq import MaskedSparseCrossentropy, build_seq2seq
+from rnnkit.models.seq2seq import build_seq2seq
 
 
 def build_model(cfg: TranslateConfig, source_vocab: int, target_vocab: int,
@@ -19,8 +19,7 @@ def build_model(cfg: TranslateConfig, source_vocab: int, target_vocab: int,
         attention_units=m.attention_units, output_units=m.output_units,
         dropout=m.dropout, cell_kwargs=dict(m.cell_args), name="translator")
     # no clipnorm: with it (and a tanh before the output) the model sat at the unigram loss
-    model.compile(optimizer=adam(t, steps_per_epoch),
-                  loss=MaskedSparseCrossentropy(label_smoothing=t.label_smoothing))
+    model.compile(optimizer=adam(t, steps_per_epoch), label_smoothing=t.label_smoothing)
     return model
 
 

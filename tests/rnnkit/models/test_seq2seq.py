@@ -7,12 +7,8 @@ import numpy as np
 import pytest
 
 from layer_testing import load_legacy_model, save_and_reload
-from rnnkit.models.seq2seq import (
-    MaskedSparseCrossentropy,
-    Seq2SeqInference,
-    build_seq2seq,
-    masked_sparse_crossentropy,
-)
+from rnnkit.models.seq2seq import Seq2SeqInference, build_seq2seq
+from rnnkit.models.token_loss import MaskedSparseCrossentropy, masked_sparse_crossentropy
 
 SOURCE = np.array([[5, 9, 2, 7, 0, 0], [3, 4, 5, 6, 7, 8], [11, 0, 0, 0, 0, 0]], "int32")
 TARGET_IN = np.array([[2, 4, 8, 9], [2, 6, 6, 1], [2, 7, 0, 0]], "int32")
@@ -144,3 +140,39 @@ def test_compile_defaults_to_the_masked_loss():
     model.compile()
     assert model.loss is masked_sparse_crossentropy
     assert isinstance(model.optimizer, keras.optimizers.Adam)
+
+
+TARGET_OUT = np.array([[4, 8, 9, 3], [6, 6, 1, 3], [7, 3, 0, 0]], "int32")
+
+
+@pytest.mark.parametrize("output_units", [None, 6])
+def test_label_smoothing_from_the_features_trains_as_over_the_logits(output_units):
+    """`compile(label_smoothing=ε)` takes ε·(z_y - mean z) from the output layer's input;
+    fitting gives the losses and weights of `MaskedSparseCrossentropy(ε)` over the logits."""
+    inputs = {"source": SOURCE, "target_in": TARGET_IN}
+    from_features, over_logits = (small(output_units=output_units) for _ in range(2))
+    bias = np.zeros(15, "float32")
+    bias[np.unique(TARGET_OUT)] = 2.0  # the true tokens' logits stand out: z_y - mean z > 0
+    from_features.logits.bias.assign(bias)
+    over_logits.set_weights(from_features.get_weights())
+    logits = from_features.predict(inputs, verbose=0).astype("float64")
+    log_p = log_softmax(logits)
+    nll = -np.take_along_axis(log_p, TARGET_OUT[..., None], -1)[..., 0]
+    numpy_loss = (0.8 * nll - 0.2 * log_p.mean(-1))[TARGET_OUT != 0].mean()
+    from_features.compile(optimizer=keras.optimizers.SGD(0.1), label_smoothing=0.2)
+    over_logits.compile(optimizer=keras.optimizers.SGD(0.1),
+                        loss=MaskedSparseCrossentropy(label_smoothing=0.2))
+    start = from_features.evaluate(inputs, TARGET_OUT, verbose=0)
+    assert start == pytest.approx(over_logits.evaluate(inputs, TARGET_OUT, verbose=0), rel=1e-5)
+    assert start == pytest.approx(numpy_loss, rel=1e-5)
+    assert numpy_loss - nll[TARGET_OUT != 0].mean() > 0.1  # the term is really there
+    fits = [model.fit(inputs, TARGET_OUT, epochs=3, batch_size=3, shuffle=False,
+                      verbose=0).history["loss"] for model in (from_features, over_logits)]
+    np.testing.assert_allclose(fits[0], fits[1], rtol=1e-5)
+    for a, b in zip(from_features.get_weights(), over_logits.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+def test_label_smoothing_with_a_custom_loss_is_refused():
+    with pytest.raises(ValueError, match="label_smoothing"):
+        small().compile(loss=masked_sparse_crossentropy, label_smoothing=0.1)
