@@ -3,6 +3,7 @@
 import keras
 import numpy as np
 from keras import ops
+from keras.src import backend  # the active backend's `rnn`, as keras.layers.RNN uses it
 
 from rnnkit.layers.base import RecurrentCell, RecurrentLayer, base_cell_arguments
 
@@ -155,6 +156,41 @@ class MultiScaleCell(RecurrentCell):
         next_clock = ops.mod(clock + 1, self.cycle)
         return h, [h, next_clock]
 
+    # --- the update schedule, computed before `MultiScaleRNN`'s loop ----------
+    def update_schedule(self, clock, mask, steps, go_backwards=False):
+        """`(updates [B, T, units] bool, final clock [B, 1])`: whether each unit updates
+        at each input step, and the clock after the sequence, from the first `clock`.
+
+        The clock counts the unmasked steps in processing order (reversed with
+        `go_backwards`), so `updates` is what `step` would decide step by step; in the
+        loop it replaces the clock's `mod`/`equal` and its increment, which made the
+        layer 0.72-0.82× Keras's `SimpleRNN` (`experiments/bench_layers.py`).
+        """
+        start = ops.cast(ops.round(ops.cast(clock, "float32")), "int32")  # [B, 1]
+        if mask is None:
+            seen = ops.ones((ops.shape(clock)[0], steps), dtype="int32")
+        else:
+            seen = ops.cast(mask, "int32")
+        if go_backwards:
+            seen = ops.flip(seen, axis=1)
+        before = start + ops.cumsum(seen, axis=1) - seen  # [B, T], processing order
+        periods = ops.convert_to_tensor(np.asarray(self.unit_periods(), "int32"))
+        updates = ops.equal(ops.mod(ops.expand_dims(before, -1), periods), 0)
+        if go_backwards:
+            updates = ops.flip(updates, axis=1)
+        final = ops.mod(start + ops.sum(seen, axis=1, keepdims=True), self.cycle)
+        return updates, ops.cast(final, clock.dtype)
+
+    def scheduled_step(self, inputs, updates, states, projected):
+        """`step` with the clock's decision given (`updates` `[B, units]`, from
+        `update_schedule`); the clock state passes through unchanged."""
+        if not projected:
+            inputs = self.project_inputs(inputs)
+        h_prev, clock = states
+        candidate = self.activation(inputs + ops.matmul(h_prev, self.recurrent_kernel))
+        h = ops.where(updates, candidate, h_prev)
+        return h, [h, clock]
+
     def get_config(self):
         config = {"periods": list(self.periods), "connectivity": self.connectivity}
         return {**super().get_config(), **config}
@@ -205,3 +241,24 @@ class MultiScaleRNN(RecurrentLayer):
         **kwargs,
     ):
         super().__init__(MultiScaleCell, locals(), **kwargs)
+
+    def inner_loop(self, sequences, initial_state, mask, training=False):
+        # Every step's update decisions are made before the loop
+        # (`MultiScaleCell.update_schedule`) and run through it beside the inputs
+        # (Keras's backend loop takes nested sequences); the final clock is set after.
+        h0, clock = initial_state
+        updates, final_clock = self.cell.update_schedule(
+            clock, mask, ops.shape(sequences)[1], self.go_backwards)
+        hoist = self.cell.hoists_projection(sequences.shape[-1])
+        inputs = self.cell.project_inputs(sequences) if hoist else sequences
+
+        def step(step_inputs, states):
+            inputs_t, updates_t = step_inputs
+            return self.cell.scheduled_step(inputs_t, updates_t, states, projected=hoist)
+
+        last, outputs, states = backend.rnn(
+            step, (inputs, updates), [h0, clock], go_backwards=self.go_backwards,
+            mask=mask, unroll=self.unroll, input_length=sequences.shape[1],
+            zero_output_for_mask=self.zero_output_for_mask,
+            return_all_outputs=self.return_sequences)
+        return last, outputs, [states[0], final_clock]

@@ -8,21 +8,13 @@ from rnnkit.layers import MultiScaleRNN
 B, T, D, H = 3, 13, 4, 6
 
 
-@pytest.mark.parametrize("masked", [False, True])
-@pytest.mark.parametrize("connectivity", ["clockwork", "full"])
-def test_matches_clockwork_update(connectivity, masked):
-    periods = (1, 2, 4)
-    layer = MultiScaleRNN(H, periods=periods, connectivity=connectivity,
-                          bias_initializer="random_normal", return_sequences=True,
-                          return_state=True)
-    layer.build((B, T, D))
+def clockwork_reference(layer, periods):
+    """The NumPy step of `layer`'s weights (the clock counts the steps it has seen)."""
     w = weights_of(layer)
-    unit_period = np.repeat(periods, H // len(periods))
+    unit_period = np.repeat(periods, layer.units // len(periods))
     W = w["recurrent_kernel"].copy()
-    if connectivity == "clockwork":
+    if layer.cell.connectivity == "clockwork":
         W[unit_period[:, None] < unit_period[None, :]] = 0.0  # slow units do not hear fast ones
-    x = np.random.default_rng(0).normal(size=(B, T, D)).astype("float32")
-    mask = random_mask(B, T) if masked else None
 
     def step(x_t, states):
         h_prev, clock = states
@@ -31,12 +23,51 @@ def test_matches_clockwork_update(connectivity, masked):
         h = np.where(active, candidate, h_prev)
         return h, [h, clock + 1]
 
-    expected, (h_T, _) = numpy_rnn(step, x, [np.zeros((B, H)), np.zeros((B, 1))], mask)
+    return step
+
+
+@pytest.mark.parametrize("go_backwards", [False, True])
+@pytest.mark.parametrize("masked", [False, True])
+@pytest.mark.parametrize("connectivity", ["clockwork", "full"])
+def test_matches_clockwork_update(connectivity, masked, go_backwards):
+    """Masked steps do not advance the clock, and with `go_backwards` it counts in
+    processing order (the layer decides every update before its loop)."""
+    periods = (1, 2, 4)
+    layer = MultiScaleRNN(H, periods=periods, connectivity=connectivity,
+                          bias_initializer="random_normal", return_sequences=True,
+                          return_state=True, go_backwards=go_backwards)
+    layer.build((B, T, D))
+    x = np.random.default_rng(0).normal(size=(B, T, D)).astype("float32")
+    mask = random_mask(B, T) if masked else None
+    expected, (h_T, _) = numpy_rnn(clockwork_reference(layer, periods), x,
+                                   [np.zeros((B, H)), np.zeros((B, 1))], mask, go_backwards)
     outputs, h, clock = layer(x, mask=mask)
     np.testing.assert_allclose(outputs, expected, atol=1e-5)
     np.testing.assert_allclose(h, h_T, atol=1e-5)
     steps_seen = T if mask is None else mask.sum(axis=1)
     np.testing.assert_allclose(np.asarray(clock)[:, 0], np.asarray(steps_seen) % 4)
+
+
+def test_the_clock_continues_from_the_initial_state_and_across_stateful_calls():
+    periods = (1, 2, 4)
+    x = np.random.default_rng(2).normal(size=(B, T, D)).astype("float32")
+    layer = MultiScaleRNN(H, periods=periods, return_sequences=True, return_state=True)
+    layer.build((B, T, D))
+    h0 = np.random.default_rng(3).normal(size=(B, H)).astype("float32")
+    clock0 = np.array([[0.0], [1.0], [3.0]], "float32")  # each row mid-cycle elsewhere
+    expected, (h_T, clock_T) = numpy_rnn(clockwork_reference(layer, periods), x,
+                                         [h0, clock0])
+    outputs, h, clock = layer(x, initial_state=[h0, clock0])
+    np.testing.assert_allclose(outputs, expected, atol=1e-5)
+    np.testing.assert_allclose(clock, clock_T % 4)
+
+    stateful = MultiScaleRNN(H, periods=periods, return_sequences=True, stateful=True)
+    stateful.build((B, T, D))
+    stateful.set_weights(layer.get_weights())
+    halves = [np.asarray(stateful(x[:, :5])), np.asarray(stateful(x[:, 5:]))]
+    whole, _ = numpy_rnn(clockwork_reference(layer, periods), x,
+                         [np.zeros((B, H)), np.zeros((B, 1))])
+    np.testing.assert_allclose(np.concatenate(halves, axis=1), whole, atol=1e-5)
 
 
 def test_slow_group_holds_its_state_between_ticks():
