@@ -24,11 +24,10 @@ import keras
 import numpy as np
 
 from pipelines.core import tasks
-from pipelines.core.training import fit, time_budget
 from pipelines.translate.evaluate import decode, known_targets, scored_pairs, scores
 from pipelines.translate.featurize import featurize
 from pipelines.translate.ingest import ingest
-from pipelines.translate.train import build_model
+from pipelines.translate.train import train
 from pipelines.translate.translator import Translator
 
 
@@ -51,15 +50,9 @@ def main(overrides: list[str]) -> None:
     start = time.perf_counter()
     cfg = tasks.get_task("translate").load_config("default", overrides)
     feats = featurize(cfg, ingest(cfg))
-    keras.utils.set_random_seed(cfg.train.seed)
-    train = feats.batches(cfg, "train", shuffle=True)
-    val = feats.batches(cfg, "val")
-    model = build_model(cfg, feats.codec.source_size, feats.codec.target_size, len(train))
     kept = EpochWeights()
-    budget = cfg.train.time_budget_minutes
-    trained = fit(model, train, val, epochs=cfg.train.epochs, patience=cfg.train.patience,
-                  reduce_lr=False,
-                  extra_callbacks=[kept, *([time_budget(budget)] if budget else [])])
+    trained = train(cfg, feats, callbacks=[kept])
+    model = trained.model
     print(f"trained {trained.epochs_run} epochs in {trained.seconds / 60:.1f} min, "
           f"best epoch {trained.best_epoch}", flush=True)
     variants = {"best": model.get_weights()}
@@ -70,6 +63,7 @@ def main(overrides: list[str]) -> None:
     known = known_targets(feats)
     val_split = feats.splits["val"]
     test_sources, test_refs = scored_pairs(cfg, feats)
+    val = feats.batches(cfg, "val")
     rows = []
     for name, weights in variants.items():
         model.set_weights(weights)

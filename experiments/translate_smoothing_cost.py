@@ -26,16 +26,9 @@ import tensorflow as tf
 from pipelines.core import tasks
 from pipelines.translate.train import build_model
 from rnnkit.models import masked_sparse_crossentropy
+from rnnkit.models.token_loss import smoothing_term
 
 B, S, T, SOURCE_VOCAB, V, EPS = 128, 14, 16, 4000, 6000, 0.1
-
-
-def feature_term(h, dense, y):
-    """`z_y − mean z` per token from the output layer's input `h` and its weights."""
-    w, b = dense.kernel, dense.bias
-    wy = tf.gather(tf.transpose(w), y)  # [B, T, units]
-    return (tf.reduce_sum(h * (wy - tf.reduce_mean(w, 1)), -1)
-            + tf.gather(b, y) - tf.reduce_mean(b))
 
 
 def main():
@@ -48,16 +41,13 @@ def main():
     dense = model.get_layer("logits")
     both = keras.Model(model.inputs, [model.outputs[0], dense.input])
     optimizer = keras.optimizers.Adam(1e-3)
-    mask = tf.cast(y != 0, "float32")
 
     def loss_of(kind, logits, h):
         if kind == "none":
             return masked_sparse_crossentropy(y, logits)
         if kind == "over logits":
             return masked_sparse_crossentropy(y, logits, EPS)
-        term = feature_term(h, dense, y)
-        return (masked_sparse_crossentropy(y, logits)
-                + EPS * tf.reduce_sum(term * mask) / tf.reduce_sum(mask))
+        return masked_sparse_crossentropy(y, logits) + EPS * smoothing_term(h, dense, y)
 
     logits, h = both(x)
     a, b = (float(loss_of(k, logits, h)) for k in ("over logits", "over features"))

@@ -6,6 +6,7 @@ own ``plots.py``.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 
 import matplotlib
@@ -36,7 +37,8 @@ def training_curves(histories: Mapping[str, Mapping[str, Sequence[float]]] | Map
                     ax.plot(np.arange(1, len(values) + 1), values, style, marker="o",
                             markersize=3, label=label)
         ax.set_xlabel("epoch")
-        ax.set_ylabel(ylabel if metric == "loss" else metric)
+        # a long label wraps instead of running off the panel's height
+        ax.set_ylabel(textwrap.fill(ylabel if metric == "loss" else metric, 32))
         ax.set_title(metric)
         if log_scale:
             ax.set_yscale("log")

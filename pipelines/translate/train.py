@@ -23,7 +23,9 @@ def build_model(cfg: TranslateConfig, source_vocab: int, target_vocab: int,
     return model
 
 
-def train(cfg: TranslateConfig, features: TranslateFeatures) -> Trained:
+def train(cfg: TranslateConfig, features: TranslateFeatures,
+          callbacks: list[keras.callbacks.Callback] | tuple = ()) -> Trained:
+    """The fitted model (best validation epoch); `callbacks` join the run's own."""
     keras.utils.set_random_seed(cfg.train.seed)
     batches = features.batches(cfg, "train", shuffle=True)
     model = build_model(cfg, features.codec.source_size, features.codec.target_size,
@@ -31,4 +33,4 @@ def train(cfg: TranslateConfig, features: TranslateFeatures) -> Trained:
     budget = cfg.train.time_budget_minutes
     return fit(model, batches, features.batches(cfg, "val"), epochs=cfg.train.epochs,
                patience=cfg.train.patience, reduce_lr=False,
-               extra_callbacks=[time_budget(budget)] if budget else [])
+               extra_callbacks=[*callbacks, *([time_budget(budget)] if budget else [])])

@@ -147,10 +147,10 @@ class MultiScaleCell(RecurrentCell):
         return self.affine(inputs, self.kernel, self.bias)
 
     def step(self, projected, states, training=False):
-        h_prev, clock = states
+        clock = states[1]
         periods = ops.convert_to_tensor(self.unit_periods(), dtype=clock.dtype)
-        candidate = self.activation(projected + ops.matmul(h_prev, self.recurrent_kernel))
-        h = ops.where(ops.equal(ops.mod(clock, periods), 0), candidate, h_prev)
+        updates = ops.equal(ops.mod(clock, periods), 0)
+        h, _ = self.scheduled_step(projected, updates, states, projected=True)
         # The clock wraps at lcm(periods): t mod p_k is unchanged, and the
         # count stays exact even in float16 (mixed precision).
         next_clock = ops.mod(clock + 1, self.cycle)

@@ -25,6 +25,7 @@ from rnnkit.models.registry import build_recurrent
 from rnnkit.models.token_loss import (
     OutputFeatures,
     check_label_smoothing,
+    logits_term,
     masked_sparse_crossentropy,
     smoothing_term,
 )
@@ -203,10 +204,9 @@ class Seq2Seq(keras.Model):
         if not self.label_smoothing:
             return loss
         features = self.output_features.take()
-        if features is None:
-            return loss + (masked_sparse_crossentropy(y, y_pred, self.label_smoothing)
-                           - masked_sparse_crossentropy(y, y_pred))
-        return loss + self.label_smoothing * smoothing_term(features, self.logits, y)
+        term = (logits_term(y, y_pred) if features is None
+                else smoothing_term(features, self.logits, y))
+        return loss + self.label_smoothing * term
 
     def get_config(self):
         return {"source_vocab_size": self.source_vocab_size,

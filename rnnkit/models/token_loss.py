@@ -35,11 +35,16 @@ def masked_sparse_crossentropy(y_true, logits, label_smoothing=0.0):
     backend's fused sparse cross-entropy plus one mean over the vocabulary."""
     y_true = ops.cast(y_true, "int32")
     losses = keras.losses.sparse_categorical_crossentropy(y_true, logits, from_logits=True)
-    if label_smoothing:
-        true_logit = ops.squeeze(
-            ops.take_along_axis(logits, ops.expand_dims(y_true, -1), axis=-1), -1)
-        losses = losses + label_smoothing * (true_logit - ops.mean(logits, axis=-1))
-    return masked_mean(losses, y_true)
+    loss = masked_mean(losses, y_true)
+    return loss + label_smoothing * logits_term(y_true, logits) if label_smoothing else loss
+
+
+def logits_term(y_true, logits):
+    """The masked mean of `z_y - mean_k z_k` over the logits `[B, T, K]`."""
+    y_true = ops.cast(y_true, "int32")
+    true_logit = ops.squeeze(
+        ops.take_along_axis(logits, ops.expand_dims(y_true, -1), axis=-1), -1)
+    return masked_mean(true_logit - ops.mean(logits, axis=-1), y_true)
 
 
 def masked_mean(values, y_true):
