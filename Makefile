@@ -51,6 +51,7 @@ bench: install
 	$(BIN)/python experiments/bench_layers.py
 	$(BIN)/python experiments/bench_cold_start.py
 	$(BIN)/python experiments/bench_backtest.py
+	$(BIN)/python experiments/bench_memory.py
 	$(BIN)/rnnkit study bench
 
 # One study, its results under experiments/results/$(NAME): make study NAME=gradients

@@ -34,7 +34,16 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.core import config as config_mod
-from pipelines.core import describe, devices, distributed, naming, promotion, tasks, tracking
+from pipelines.core import (
+    describe,
+    devices,
+    distributed,
+    mapped,
+    naming,
+    promotion,
+    tasks,
+    tracking,
+)
 from pipelines.core.errors import ConfigError, RnnkitUserError, StageError
 from pipelines.core.report import report_dict, write_report
 from pipelines.core.types import STAGES, Report
@@ -309,6 +318,8 @@ def _run_stage(
     say(f"[{task.name}] {stage} ...")
     start = time.perf_counter()
     out = fn(cfg, *args)
+    if stage == "featurize":  # parsing peaked far above what training holds
+        mapped.release_free_heap()
     durations[stage] = time.perf_counter() - start
     if log:
         tracking.log_metrics({f"duration_s/{stage}": durations[stage]})

@@ -1,4 +1,8 @@
-"""featurize: regular, filled, scaled series and their train/val/test windows."""
+"""featurize: regular, filled, scaled series and their train/val/test windows.
+
+Every per-row array (each series' frame, level, scaled matrix and training target,
+each split's window index) is written once and read back memory-mapped
+(`pipelines.core.mapped`), so training holds only the batch in its own memory."""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from pipelines.core import naming
+from pipelines.core import mapped, naming
 from pipelines.forecast.config import ForecastConfig
 from pipelines.forecast.preprocess import ForecastFeatureError, Preprocessor
 from pipelines.forecast.raw import ForecastRaw
@@ -130,9 +134,11 @@ def featurize(cfg: ForecastConfig, raw: ForecastRaw) -> ForecastFeatures:
         pre.fit(name, unscaled[:n_train])
         scaled = pre.scale(name, unscaled)
         level = regular[raw.target].to_numpy("float64")
+        target = pre.training_target(name, scaled, level)
+        regular = mapped.map_frame(regular)  # written once, read back file-backed
         series.append(SeriesData(name, regular, pd.DatetimeIndex(regular.index),
-                                 level, scaled, pre.training_target(name, scaled, level),
-                                 n_train, n_val))
+                                 mapped.map_array(level), mapped.map_array(scaled),
+                                 mapped.map_array(target), n_train, n_val))
         for split, ends in _window_ends(n, n_train, n_val, lookback, horizon).items():
             if name in holdout:  # never trained or validated on: its test period only
                 split, ends = (HOLDOUT, ends) if split == "test" else (split, ends[:0])
@@ -152,7 +158,7 @@ def featurize(cfg: ForecastConfig, raw: ForecastRaw) -> ForecastFeatures:
                 f"{horizon}: lengthen the series or change featurize.{split}_fraction."
             )
         windows[split] = WindowSet([s.matrix for s in series], [s.target for s in series],
-                                   rows, lookback, horizon)
+                                   mapped.map_array(rows), lookback, horizon)
     source = naming.dataset_label(raw.provenance.source)
     named = [s for s in raw.series if s != source]  # a one-series source is its own name
     dataset = f"{source}:{','.join(named)}" if named else source

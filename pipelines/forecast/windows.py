@@ -58,7 +58,7 @@ class WindowDataset(keras.utils.PyDataset):
         self.series_ids = None if series_ids is None else np.asarray(series_ids, "int32")
         self.shuffle, self.with_targets = shuffle, with_targets
         self.rng = np.random.default_rng(seed)
-        self.order = np.arange(len(windows))
+        self.order = np.arange(len(windows), dtype="int32" if len(windows) < 2**31 else None)
         self.shard = distributed.current_shard()
         if shuffle:
             self.rng.shuffle(self.order)

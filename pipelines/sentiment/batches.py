@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from pipelines.core.bucketing import BucketedDataset, pad, padded_length, predict_in_order
+from pipelines.core.mapped import as_rows, row_lengths
 from pipelines.sentiment.text import PAD_ID, UNK_ID
 
 BAG_PAD = 128
@@ -24,14 +25,13 @@ class TokenBatches(BucketedDataset):
 
     def __init__(self, sequences, labels=None, batch_size=32, shuffle=False, seed=0,
                  bucket_batches=50, pad_multiple=16, word_dropout=0.0, bags=None, **kwargs):
-        self.sequences = list(sequences)
-        self.bags = None if bags is None else list(bags)
+        self.sequences = as_rows(sequences)
+        self.bags = None if bags is None else as_rows(bags)
         self.labels = None if labels is None else np.asarray(labels, dtype="int32")
         self.word_dropout = word_dropout
-        self._lengths = np.array([len(s) for s in self.sequences], dtype="int64")
+        self._lengths = row_lengths(self.sequences)
         if self.bags is not None:
-            self._lengths = np.stack(
-                [self._lengths, np.array([len(b) for b in self.bags], dtype="int64")], axis=1)
+            self._lengths = np.stack([self._lengths, row_lengths(self.bags)], axis=1)
         super().__init__(batch_size, shuffle, seed, bucket_batches, pad_multiple, **kwargs)
 
     def lengths(self) -> np.ndarray:

@@ -9,6 +9,7 @@ import numpy as np
 
 from pipelines.core import plots
 from pipelines.core.bucketing import predict_in_order
+from pipelines.core.mapped import row_lengths
 from pipelines.core.types import Report
 from pipelines.sentiment import baselines
 from pipelines.sentiment.batches import TokenBatches, predict_proba
@@ -47,7 +48,7 @@ def evaluate(cfg: SentimentConfig, trained: Trained, features: SentimentFeatures
                                    seed=cfg.train.seed)
         baseline_metrics["nb_logreg"] = baselines.classification_metrics(test.labels, nb)
     epochs = trained.epochs_run
-    train_tokens = sum(len(s) for s in train.ids)
+    train_tokens = int(row_lengths(train.ids).sum())
     return Report(
         model_metrics=model_metrics,
         baselines=baseline_metrics,

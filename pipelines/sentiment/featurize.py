@@ -3,7 +3,8 @@
 The validation split is carved (stratified, seeded) from the training split; the
 vocabulary, and with an n-gram channel (`model.ngram_buckets`) the naive-Bayes scale of
 every n-gram (`ngrams.nb_ratios`), see only the remaining training texts. Sequences
-stay ragged NumPy arrays until a ``TokenBatches`` pads each batch.
+stay ragged (`pipelines.core.mapped.Ragged`: one flat array of ids and the offsets of
+each text, written once and memory-mapped) until a ``TokenBatches`` pads each batch.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pipelines.core.mapped import Ragged
 from pipelines.sentiment.batches import TokenBatches
 from pipelines.sentiment.config import SentimentConfig
 from pipelines.sentiment.ingest import SentimentRaw
@@ -26,9 +28,9 @@ class Split:
     each text when the model has an n-gram channel."""
 
     texts: list[str]
-    ids: list[np.ndarray]
+    ids: Ragged
     labels: np.ndarray
-    bags: list[np.ndarray] | None = None
+    bags: Ragged | None = None
 
     def __len__(self):
         return len(self.texts)
@@ -86,8 +88,8 @@ def featurize(cfg: SentimentConfig, raw: SentimentRaw) -> SentimentFeatures:
                               f.head_fraction, raw.labels, m.ngram_order, m.ngram_buckets)
     fit_s = time.perf_counter() - start
     start = time.perf_counter()
-    splits = {name: Split(list(texts), encoder.encode(texts), y.astype("int32"),
-                          encoder.bags(texts))
+    splits = {name: Split(list(texts), _mapped(encoder.encode(texts)), y.astype("int32"),
+                          _mapped(encoder.bags(texts)))
               for name, (texts, y) in parts.items()}
     encode_s = time.perf_counter() - start
     scale = None
@@ -95,16 +97,20 @@ def featurize(cfg: SentimentConfig, raw: SentimentRaw) -> SentimentFeatures:
         train = splits["train"]
         scale = nb_ratios(train.bags, train.labels, encoder.ngram_buckets, len(raw.labels))
     n_texts = sum(len(s) for s in splits.values())
-    tokens = np.concatenate([np.concatenate(s.ids) for s in splits.values() if len(s)])
+    tokens = np.concatenate([s.ids.values for s in splits.values()])
     stats = {
         "vocab_size": encoder.vocab_size,
         "vocab_fit_s": fit_s,
         "vectorize_s": encode_s,
         "vectorize_texts_per_s": n_texts / max(encode_s, 1e-9),
-        **({"mean_ngrams": float(np.mean([len(b) for b in splits["train"].bags]))}
+        **({"mean_ngrams": float(np.mean(splits["train"].bags.lengths()))}
            if encoder.has_bag else {}),
         "unk_share": float(np.mean(tokens == UNK_ID)) if len(tokens) else 0.0,
         "mean_length": float(len(tokens) / max(n_texts, 1)),
         **{f"{name}_texts": len(s) for name, s in splits.items()},
     }
     return SentimentFeatures(splits, encoder, raw.dataset, stats, scale)
+
+
+def _mapped(rows: list[np.ndarray] | None) -> Ragged | None:
+    return None if rows is None else Ragged.from_rows(rows).mapped()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from pipelines.core.bucketing import BucketedDataset, pad
+from pipelines.core.mapped import as_rows, row_lengths
 from pipelines.translate.codec import END_ID, START_ID
 
 
@@ -18,11 +19,12 @@ class PairDataset(BucketedDataset):
     """Batches of ``({"source", "target_in"}, target_out)`` from ragged id sequences."""
 
     def __init__(self, source_ids, target_ids, **kwargs):
-        self.source_ids = [np.asarray(s, dtype="int32") for s in source_ids]
-        self.target_ids = [np.asarray(t, dtype="int32") for t in target_ids]
-        self._lengths = np.array([[len(s), len(t) + 1] for s, t in
-                                  zip(self.source_ids, self.target_ids, strict=True)],
-                                 dtype="int64").reshape(-1, 2)
+        self.source_ids, self.target_ids = as_rows(source_ids), as_rows(target_ids)
+        if len(self.source_ids) != len(self.target_ids):
+            raise ValueError(f"{len(self.source_ids)} sources but {len(self.target_ids)} "
+                             "targets")
+        self._lengths = np.stack([row_lengths(self.source_ids),
+                                  row_lengths(self.target_ids) + 1], axis=1)
         super().__init__(**kwargs)
 
     def lengths(self) -> np.ndarray:

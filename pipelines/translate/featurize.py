@@ -10,6 +10,7 @@ test pairs are all kept (the translator cuts a long source).
 
 from __future__ import annotations
 
+import array
 import math
 import time
 from collections import Counter
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pipelines.core.mapped import Ragged, Texts
 from pipelines.translate.batches import PairDataset
 from pipelines.translate.codec import END_ID, UNK_ID, Codec
 from pipelines.translate.config import TranslateConfig
@@ -27,12 +29,13 @@ from pipelines.translate.text import WordCodec, fit_vocabulary, normalize, token
 
 @dataclass
 class Split:
-    """One split: raw sentences and ragged id arrays of both sides."""
+    """One split: raw sentences and ragged id arrays of both sides, all written once and
+    memory-mapped (`pipelines.core.mapped`)."""
 
-    sources: list[str]
-    targets: list[str]
-    source_ids: list[np.ndarray]
-    target_ids: list[np.ndarray]
+    sources: Texts
+    targets: Texts
+    source_ids: Ragged
+    target_ids: Ragged
 
     def __len__(self):
         return len(self.sources)
@@ -100,32 +103,50 @@ def fit_codec(cfg: TranslateConfig, raw: TranslateRaw, train: np.ndarray) -> Cod
                             max_target_length=f.max_target_length)
 
 
+def encode_pairs(codec: Codec, raw: TranslateRaw,
+                 max_source_length: int) -> tuple[Ragged, Ragged, np.ndarray]:
+    """Every pair's source ids (cut at ``max_source_length``) and target ids, and each
+    source's length before the cut; pair by pair into flat buffers, so no Python object
+    per pair outlives its turn."""
+    sources, targets = array.array("i"), array.array("i")
+    source_lengths, cut_lengths, target_lengths = (array.array("q") for _ in range(3))
+    for source, target in zip(raw.sources, raw.targets, strict=True):
+        encoded = codec.encode_source(source)
+        ids = encoded.ids[:max_source_length]
+        target = codec.encode_target(target, encoded.copies)
+        sources.extend(ids)
+        targets.extend(target)
+        source_lengths.append(len(encoded))
+        cut_lengths.append(len(ids))
+        target_lengths.append(len(target))
+    return (Ragged.from_lengths(np.frombuffer(sources, "int32"), cut_lengths),
+            Ragged.from_lengths(np.frombuffer(targets, "int32"), target_lengths),
+            np.frombuffer(source_lengths, "int64"))
+
+
 def featurize(cfg: TranslateConfig, raw: TranslateRaw) -> TranslateFeatures:
     f = cfg.featurize
     start = time.perf_counter()
     split = assign_splits(raw.sources, f.test_fraction, f.val_fraction, cfg.train.seed)
     codec = fit_codec(cfg, raw, np.flatnonzero(split == "train"))
-    encoded = [codec.encode_source(s) for s in raw.sources]
-    target_ids = [codec.encode_target(t, e.copies)
-                  for t, e in zip(raw.targets, encoded, strict=True)]
-    fits = np.array([len(e) <= f.max_source_length and len(t) <= f.max_target_length
-                     for e, t in zip(encoded, target_ids, strict=True)], dtype=bool)
+    source_ids, target_ids, source_lengths = encode_pairs(codec, raw, f.max_source_length)
+    fits = ((source_lengths <= f.max_source_length)
+            & (target_ids.lengths() <= f.max_target_length))
     rows = {name: np.flatnonzero((split == name) & (fits | (name == "test")))
             for name in ("train", "val", "test")}
     train = rows["train"]
     if len(train):
-        codec.max_target_length = max(len(target_ids[i]) for i in train)
+        codec.max_target_length = int(target_ids.lengths()[train].max())
     splits = {}
     for name, index in rows.items():
         splits[name] = Split(
-            [raw.sources[i] for i in index], [raw.targets[i] for i in index],
-            [np.asarray(encoded[i].ids[: f.max_source_length], "int32") for i in index],
-            [np.asarray(target_ids[i], "int32") for i in index])
+            Texts.mapped(raw.sources[i] for i in index),
+            Texts.mapped(raw.targets[i] for i in index),
+            source_ids.take(index).mapped(), target_ids.take(index).mapped())
     seconds = time.perf_counter() - start
     tr = splits["train"]
-    source_all = np.concatenate(tr.source_ids) if len(tr) else np.zeros(0, "int32")
-    target_all = np.concatenate(tr.target_ids) if len(tr) else np.zeros(0, "int32")
-    test_sources = np.concatenate(splits["test"].source_ids)
+    source_all, target_all = tr.source_ids.values, tr.target_ids.values
+    test_sources = splits["test"].source_ids.values
     stats = {
         "source_vocab_size": codec.source_size, "target_vocab_size": codec.target_size,
         "train_source_tokens_mean": float(len(source_all) / max(len(tr), 1)),

@@ -9,9 +9,11 @@ A line without a tab, with an empty side, or bytes that are not UTF-8 raise
 from __future__ import annotations
 
 import hashlib
+import io
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +21,7 @@ import numpy as np
 
 from pipelines.core.datahome import dataset_path
 from pipelines.core.errors import ConfigError, DataMissingError, RnnkitUserError
+from pipelines.core.mapped import Texts, TextsWriter
 from pipelines.core.types import Provenance
 from pipelines.translate.config import SOURCES, TranslateConfig
 
@@ -56,8 +59,8 @@ PAIR_SOURCES = {
 class TranslateRaw:
     """Checked pairs, oriented source -> target, in file order (subsets keep it)."""
 
-    sources: list[str]
-    targets: list[str]
+    sources: Texts  # a Sequence[str], memory-mapped (pipelines.core.mapped)
+    targets: Texts
     direction: str
     provenance: Provenance
     dataset: str
@@ -65,20 +68,23 @@ class TranslateRaw:
 
 def read_pairs(path: Path) -> list[tuple[str, str]]:
     """The ``(first, second)`` pairs of a pair file (see the module doc for the checks)."""
+    return list(iter_pairs(path))
+
+
+def iter_pairs(path: Path) -> Iterator[tuple[str, str]]:
+    """``read_pairs`` one pair at a time, keeping no line once it is passed on."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise TranslateDataError(f"Cannot read pair file {path}: {exc.strerror or exc}.") from exc
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise TranslateDataError(
-            f"{path}, line {line}: not UTF-8 text (byte {data[exc.start]:#04x}). Save the "
-            f"file as UTF-8.") from exc
-    pairs = []
-    for number, line in enumerate(text.split("\n"), start=1):
-        line = line.rstrip("\r")
+    found = False
+    for number, raw_line in enumerate(io.BytesIO(data), start=1):
+        try:
+            line = raw_line.decode("utf-8").rstrip("\r\n")
+        except UnicodeDecodeError as exc:
+            raise TranslateDataError(
+                f"{path}, line {number}: not UTF-8 text (byte {raw_line[exc.start]:#04x}). "
+                "Save the file as UTF-8.") from exc
         if not line.strip():
             continue
         fields = line.split("\t")
@@ -90,30 +96,33 @@ def read_pairs(path: Path) -> list[tuple[str, str]]:
         if not first or not second:
             side = "first" if not first else "second"
             raise TranslateDataError(f"{path}, line {number}: the {side} sentence is empty.")
-        pairs.append((first, second))
-    if not pairs:
+        found = True
+        yield first, second
+    if not found:
         raise TranslateDataError(f"{path} holds no sentence pairs.")
-    return pairs
 
 
 def ingest(cfg: TranslateConfig) -> TranslateRaw:
     path, languages, dataset = _locate(cfg)
     forward, direction = _orientation(cfg.data.direction, languages)
-    pairs = read_pairs(path)
-    if cfg.data.max_words is not None:
-        limit = cfg.data.max_words
-        pairs = [p for p in pairs if max(p[0].count(" "), p[1].count(" ")) < limit]
-        if not pairs:
-            raise ConfigError(f"No pair of {path} has at most data.max_words={limit} words.")
-    if cfg.data.max_pairs is not None and cfg.data.max_pairs < len(pairs):
+    first, second = TextsWriter(), TextsWriter()
+    limit = cfg.data.max_words
+    for a, b in iter_pairs(path):  # one pair at a time into two mapped buffers
+        if limit is None or max(a.count(" "), b.count(" ")) < limit:
+            first.add(a)
+            second.add(b)
+    if not len(first):
+        raise ConfigError(f"No pair of {path} has at most data.max_words={limit} words.")
+    sides = first.finish(), second.finish()
+    n = len(sides[0])
+    if cfg.data.max_pairs is not None and cfg.data.max_pairs < n:
         rng = np.random.default_rng(cfg.train.seed)
-        keep = np.sort(rng.choice(len(pairs), size=cfg.data.max_pairs, replace=False))
-        pairs = [pairs[i] for i in keep]
-    first, second = (list(side) for side in zip(*pairs, strict=True))
-    sources, targets = (first, second) if forward else (second, first)
+        keep = np.sort(rng.choice(n, size=cfg.data.max_pairs, replace=False))
+        sides = tuple(side.take(keep) for side in sides)
+    sources, targets = sides if forward else sides[::-1]
     provenance = Provenance(source=cfg.data.source, path=str(path.resolve()),
                             sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
-                            rows=len(pairs), schema={"source": "string", "target": "string"})
+                            rows=len(sources), schema={"source": "string", "target": "string"})
     return TranslateRaw(sources, targets, direction, provenance, dataset)
 
 

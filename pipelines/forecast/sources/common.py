@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipelines.core import mapped
 from pipelines.core.errors import ConfigError
 from pipelines.core.types import Provenance
 from pipelines.forecast.config import ForecastConfig
@@ -90,7 +91,9 @@ def build_raw(source: str, frames: dict[str, pd.DataFrame], target: str,
               features: list[str], *, path: str | Path, sha256: str | None = None,
               angle_columns: list[str] | None = None, frequency: str | None = None,
               season: int | None = None, is_price: bool = False) -> ForecastRaw:
-    """Count missing values and record provenance (sha256 of ``path`` when it is a file)."""
+    """Count missing values, record provenance (sha256 of ``path`` when it is a file)
+    and map each frame's values (``pipelines.core.mapped``: file-backed, not held in
+    the process's memory through training)."""
     columns = [target, *features]
     missing = {c: int(sum(int(f[c].isna().sum()) for f in frames.values())) for c in columns}
     if sha256 is None and Path(path).is_file():
@@ -101,7 +104,8 @@ def build_raw(source: str, frames: dict[str, pd.DataFrame], target: str,
     provenance = Provenance(source=source, path=str(path), sha256=sha256 or "",
                             rows=int(sum(len(f) for f in frames.values())), schema=schema)
     return ForecastRaw(
-        series=frames, target=target, features=list(features), provenance=provenance,
+        series={name: mapped.map_frame(frame) for name, frame in frames.items()},
+        target=target, features=list(features), provenance=provenance,
         angle_columns=[c for c in (angle_columns or []) if c in columns],
         frequency=frequency, season=season, is_price=is_price, missing=missing,
     )

@@ -95,3 +95,30 @@ def test_a_seasonal_residual_needs_the_season_inside_the_window():
 
     with pytest.raises(ConfigError, match="featurize.returns and featurize.seasonal_residual"):
         config(featurize={"seasonal_residual": True, "returns": True})
+
+
+def test_training_reads_mapped_arrays_equal_to_the_in_memory_ones(monkeypatch):
+    """featurize writes every per-row array once and maps it back
+    (`pipelines.core.mapped`); the batches are those of arrays held in memory."""
+    from pipelines.core.mapped import is_mapped
+    from pipelines.forecast.ingest import ingest
+
+    raw = ingest(config(data={"source": "seattle-weather"}))
+    assert is_mapped(raw.series["seattle-weather"].to_numpy())
+    cfg = config()
+    mapped = featurize(cfg, daily_raw(n=200, series=("a", "b")))
+    monkeypatch.setenv("RNNKIT_SCRATCH", "memory")
+    held = featurize(cfg, daily_raw(n=200, series=("a", "b")))
+    for m, h in zip(mapped.series, held.series, strict=True):
+        for name in ("level", "matrix", "target"):
+            assert is_mapped(getattr(m, name)) and not is_mapped(getattr(h, name))
+            np.testing.assert_array_equal(getattr(m, name), getattr(h, name))
+        assert is_mapped(m.frame.to_numpy()) and is_mapped(m.times.to_numpy())
+        assert (m.frame.index == h.frame.index).all() and m.frame.equals(h.frame)
+    assert is_mapped(mapped.windows["train"].index)
+    a = mapped.batches("train", 16, shuffle=True, seed=3)
+    b = held.batches("train", 16, shuffle=True, seed=3)
+    assert len(a) == len(b) > 3
+    for i in range(len(a)):
+        for got, want in zip(a[i], b[i], strict=True):
+            np.testing.assert_array_equal(got, want)

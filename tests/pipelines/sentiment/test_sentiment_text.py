@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pipelines.core.mapped import is_mapped
 from pipelines.core.types import Provenance
 from pipelines.sentiment.featurize import carve_validation, featurize
 from pipelines.sentiment.ingest import SentimentRaw
@@ -69,6 +70,10 @@ def test_vocabulary_is_fitted_on_training_texts_only(make_cfg):
     assert not (val_words - train_words) & vocab
     assert features.splits["test"].ids[0][0] == UNK_ID
     assert sorted(map(len, features.splits.values())) == [1, 2, 2]
+    for split in features.splits.values():  # ids written once, memory-mapped
+        assert is_mapped(split.ids.values) and len(split.ids) == len(split.texts)
+        assert [ids.tolist() for ids in split.ids] == [
+            features.encoder.encode_one(t).tolist() for t in split.texts]
     assert features.stats["vectorize_texts_per_s"] > 0
 
 

@@ -77,3 +77,31 @@ def test_unigram_entropy_matches_counting():
     counts = Counter([4, 4, 5, 6, END_ID, END_ID])
     expected = -sum(c / 6 * math.log(c / 6) for c in counts.values())
     assert unigram_entropy(ids) == pytest.approx(expected)
+
+
+def test_splits_are_mapped_and_batch_as_held_in_memory(write_pairs, make_cfg, monkeypatch):
+    """Sentences and ids are written once and memory-mapped (`pipelines.core.mapped`);
+    batches equal those of the same splits held in memory."""
+    from pipelines.core.mapped import Ragged, Texts, is_mapped
+
+    cfg = make_cfg(data={"source": f"file:{write_pairs(PAIRS)}"},
+                   featurize={"test_fraction": 0.25, "val_fraction": 0.1,
+                              "tokenizer": "word"}, train={"batch_size": 4})
+    raw = ingest(cfg)
+    assert isinstance(raw.sources, Texts) and is_mapped(raw.sources.rows.values)
+    assert list(raw.sources) == [s for s, _ in PAIRS] and raw.targets == [t for _, t in PAIRS]
+    mapped = featurize(cfg, raw)
+    monkeypatch.setenv("RNNKIT_SCRATCH", "memory")
+    held = featurize(cfg, ingest(cfg))
+    for name, split in mapped.splits.items():
+        other = held.splits[name]
+        assert isinstance(split.source_ids, Ragged) and is_mapped(split.target_ids.values)
+        assert is_mapped(split.sources.rows.values) and not is_mapped(other.source_ids.values)
+        assert split.sources == list(other.sources) and split.targets == list(other.targets)
+        a = mapped.batches(cfg, name, shuffle=True)
+        b = held.batches(cfg, name, shuffle=True)
+        for i in range(len(a)):
+            (xa, ya), (xb, yb) = a[i], b[i]
+            np.testing.assert_array_equal(ya, yb)
+            for key in ("source", "target_in"):
+                np.testing.assert_array_equal(xa[key], xb[key])
