@@ -140,8 +140,7 @@ def featurize(cfg: TranslateConfig, raw: TranslateRaw) -> TranslateFeatures:
     splits = {}
     for name, index in rows.items():
         splits[name] = Split(
-            Texts.mapped(raw.sources[i] for i in index),
-            Texts.mapped(raw.targets[i] for i in index),
+            raw.sources.take(index), raw.targets.take(index),
             source_ids.take(index).mapped(), target_ids.take(index).mapped())
     seconds = time.perf_counter() - start
     tr = splits["train"]
