@@ -61,7 +61,9 @@ def map_array(array, dtype=None) -> np.ndarray:
     try:
         with os.fdopen(handle, "wb") as file:
             np.save(file, array)
-        return np.load(name, mmap_mode="r")
+        # a plain ndarray over the mapping: np.memmap's own __getitem__ costs microseconds
+        # a call, which adds up at one call per window
+        return np.load(name, mmap_mode="r").view(np.ndarray)
     except OSError as exc:  # a full disk, most likely
         raise OSError(f"Cannot write {array.nbytes / 2**20:.1f} MiB of training data to "
                       f"{Path(name).parent} ({exc}). Free space there, set RNNKIT_SCRATCH "

@@ -65,7 +65,9 @@ def split_actuals(features: ForecastFeatures, split="test") -> tuple[np.ndarray,
     scale of each window's series `[windows]`."""
     h, windows = features.preprocessor.horizon, features.windows[split]
     actual = np.stack([features.series[s].level[t + 1 : t + 1 + h] for s, t in windows.index])
-    return actual, np.array([features.naive_scale(s) for s in windows.index[:, 0]])
+    # once per series, not per window: each is a pass over the series' train split
+    scales = np.array([features.naive_scale(s) for s in range(len(features.series))])
+    return actual, scales[windows.index[:, 0]]
 
 
 @dataclass
