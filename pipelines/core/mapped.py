@@ -98,7 +98,8 @@ def release_free_heap() -> None:
 
     gc.collect()
     try:
-        ctypes = __import__("ctypes")
+        import ctypes
+
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):  # not glibc (macOS, musl, Windows)
         pass
@@ -145,10 +146,8 @@ class Ragged(Sequence):
     def from_rows(cls, rows: Iterable, dtype="int32") -> Ragged:
         """One ragged array of ``rows`` (sequences of numbers), in memory."""
         rows = [np.asarray(r, dtype=dtype).reshape(-1) for r in rows]
-        offsets = np.zeros(len(rows) + 1, dtype="int64")
-        np.cumsum([len(r) for r in rows], out=offsets[1:])
         values = np.concatenate(rows) if rows else np.zeros(0, dtype)
-        return cls(values.astype(dtype, copy=False), offsets)
+        return cls.from_lengths(values.astype(dtype, copy=False), [len(r) for r in rows])
 
     @classmethod
     def from_lengths(cls, values, lengths) -> Ragged:

@@ -133,12 +133,12 @@ def featurize(cfg: ForecastConfig, raw: ForecastRaw) -> ForecastFeatures:
         _check_length(name, n, n_train, lookback, horizon)
         pre.fit(name, unscaled[:n_train])
         scaled = pre.scale(name, unscaled)
-        level = regular[raw.target].to_numpy("float64")
-        target = pre.training_target(name, scaled, level)
         regular = mapped.map_frame(regular)  # written once, read back file-backed
-        series.append(SeriesData(name, regular, pd.DatetimeIndex(regular.index),
-                                 mapped.map_array(level), mapped.map_array(scaled),
-                                 mapped.map_array(target), n_train, n_val))
+        level = regular[raw.target].to_numpy("float64")  # a view of the mapped frame
+        target = pre.training_target(name, scaled, level)
+        series.append(SeriesData(name, regular, pd.DatetimeIndex(regular.index), level,
+                                 mapped.map_array(scaled), mapped.map_array(target),
+                                 n_train, n_val))
         for split, ends in _window_ends(n, n_train, n_val, lookback, horizon).items():
             if name in holdout:  # never trained or validated on: its test period only
                 split, ends = (HOLDOUT, ends) if split == "test" else (split, ends[:0])
