@@ -78,6 +78,9 @@ class FeaturizeConfig(ConfigModel):
             the word somewhere inside) is cut to its loudest stretch this long, then
             trimmed again; `None` cuts it at `max_frames` instead. 1 s holds every
             trimmed FSDD digit but 3 of 2,500 (0.96 s is the 99.9th percentile).
+        floor_db: Each clip's log-mel is floored this many dB below its loudest bin, so
+            the noise floor of the room and microphone, which differs from recording to
+            recording, reads as one level; `None` keeps the whole range.
         utterance_norm: `none`, `mean` (subtract each clip's mean per channel: removes
             microphone and voice colour) or `meanvar` (also divide by its std).
         max_frames: Longer clips are cut to this many frames (after locating, a guard).
@@ -108,6 +111,7 @@ class FeaturizeConfig(ConfigModel):
     fmax: PositiveFloat | None = None
     trim_db: PositiveFloat | None = 30.0
     locate_ms: PositiveFloat | None = 1000.0
+    floor_db: PositiveFloat | None = 40.0
     utterance_norm: Literal["none", "mean", "meanvar"] = "meanvar"
     max_frames: PositiveInt = 300
     cepstra: PositiveInt | None = 13

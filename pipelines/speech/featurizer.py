@@ -7,10 +7,15 @@ Plain NumPy and librosa, so a raw wav becomes model input with no TensorFlow::
              --still longer than `locate_samples` (a long recording with the word
                inside): its loudest stretch of that length, trimmed again-->
              --log-mel [T, n_mels] (25 ms window, 10 ms hop)-->
+             --floored `floor_db` below the clip's loudest bin-->
              --optional DCT: the first `cepstra` coefficients (MFCCs)-->
              --per-utterance mean (and std) removed-->
              --optional deltas appended-->
              --per-channel (mean, std) fitted on the training split--> model frames
+
+Floor: `L_tm <- max(L_tm, max_{t'm'} L_t'm' - floor_db · ln 10 / 10)` on the natural-log
+mel power `L`: what lies more than `floor_db` below the clip's loudest bin (room noise,
+hiss, digital silence: each recording has its own) becomes one level.
 
 Cepstra: `c_k = Σ_m log-mel_m cos(π k (m + ½) / M)` (orthonormal DCT-II), k < K: the
 smooth spectral envelope (vocal tract: what is said) without the fine pitch harmonics
@@ -23,7 +28,8 @@ happens to be all zeros is nudged off zero.
 `segment` (trim + locate) is the one cut that training (`featurize`) and serving both
 make. Format 1 (and untagged) files predate the sample-level trim and the locating:
 they load with `trim_samples=False, locate_samples=None` and keep cutting silence at
-frame boundaries and long clips at `max_frames`, as their models were trained.
+frame boundaries and long clips at `max_frames`, as their models were trained. Format 2
+files predate the floor and load with `floor_db=None`.
 """
 
 from __future__ import annotations
@@ -43,8 +49,9 @@ LOG_FLOOR = 1e-10
 class LogMelFeaturizer(JsonState):
     """Waveform -> log-mel (or MFCC, + deltas) frames, normalised; saved as JSON."""
 
-    FORMAT: ClassVar[str] = "rnnkit-speech-featurizer/2"
-    OLDER_FORMATS: ClassVar[tuple[str, ...]] = ("rnnkit-speech-featurizer/1",)
+    FORMAT: ClassVar[str] = "rnnkit-speech-featurizer/3"
+    OLDER_FORMATS: ClassVar[tuple[str, ...]] = ("rnnkit-speech-featurizer/1",
+                                                "rnnkit-speech-featurizer/2")
     UNTAGGED_OK: ClassVar[bool] = True  # saved without a tag before 2026-12
 
     sample_rate: int = 8000
@@ -57,6 +64,7 @@ class LogMelFeaturizer(JsonState):
     trim_db: float | None = 30.0
     trim_samples: bool = False  # format 1: silence cut at frame boundaries only
     locate_samples: int | None = None  # format 1: long clips cut at max_frames
+    floor_db: float | None = None  # formats 1 and 2: no floor
     utterance_norm: str = "mean"
     max_frames: int = 300
     cepstra: int | None = None
@@ -75,8 +83,8 @@ class LogMelFeaturizer(JsonState):
             trim_samples=True,
             locate_samples=None if f.locate_ms is None else round(f.sample_rate * f.locate_ms
                                                                   / 1000),
-            utterance_norm=f.utterance_norm, max_frames=f.max_frames, cepstra=f.cepstra,
-            deltas=f.deltas, labels=list(labels),
+            floor_db=f.floor_db, utterance_norm=f.utterance_norm, max_frames=f.max_frames,
+            cepstra=f.cepstra, deltas=f.deltas, labels=list(labels),
         )
 
     @property
@@ -140,8 +148,9 @@ class LogMelFeaturizer(JsonState):
 
     def raw_logmel(self, audio: np.ndarray, trimmed: bool = False,
                    warp: float = 1.0) -> np.ndarray:
-        """Log-mel frames `[T, n_mels]` as computed, before any normalisation, of
-        `segment(audio)` (of `audio` itself when `trimmed`: already segmented)."""
+        """Log-mel frames `[T, n_mels]` of `segment(audio)` (of `audio` itself when
+        `trimmed`: already segmented), floored at `floor_db` below their loudest bin,
+        before any normalisation."""
         import librosa
 
         audio = np.asarray(audio, dtype="float32")
@@ -158,7 +167,10 @@ class LogMelFeaturizer(JsonState):
             power = np.abs(librosa.stft(audio, n_fft=self.n_fft, hop_length=self.hop_length,
                                         win_length=self.win_length)) ** 2
             mel = librosa.feature.melspectrogram(S=warp_spectrum(power, warp), **settings)
-        return np.log(np.maximum(mel, LOG_FLOOR)).T[: self.max_frames].astype("float32")
+        log_mel = np.log(np.maximum(mel, LOG_FLOOR)).T[: self.max_frames]
+        if self.floor_db is not None and log_mel.size:
+            log_mel = np.maximum(log_mel, log_mel.max() - self.floor_db * np.log(10) / 10)
+        return log_mel.astype("float32")
 
     def utterance(self, frames: np.ndarray) -> np.ndarray:
         """Remove the clip's own mean (and std) per channel, as `utterance_norm` says."""

@@ -92,6 +92,34 @@ def test_featurize_fits_each_fold_on_its_training_clips(wav_folder, tiny_cfg):
     assert features.featurizers["ann"].labels == ["high", "low"]
 
 
+def floor_featurizer(floor_db):
+    return LogMelFeaturizer.from_config(build_config(FeaturizeConfig, {
+        "floor_db": floor_db, "cepstra": None, "deltas": 0, "utterance_norm": "none",
+        "trim_db": None}), ["a", "b"])
+
+
+def test_the_floor_lifts_every_bin_to_floor_db_below_the_loudest():
+    audio = tone(0.5)
+    full = floor_featurizer(None).raw_logmel(audio)
+    floored = floor_featurizer(40.0).raw_logmel(audio)
+    expected = np.maximum(full, full.max() - 40.0 * np.log(10) / 10)  # 40 dB in nats of power
+    np.testing.assert_allclose(floored, expected, rtol=1e-6)
+    assert (floored < full).sum() == 0 and (floored > full).sum() > 0
+
+
+def test_the_floor_makes_a_quiet_hiss_invisible():
+    t = np.arange(4000) / 8000
+    clean = (0.3 * np.sin(2 * np.pi * 500 * t) * np.hanning(4000)).astype("float32")
+    hiss = clean + np.random.default_rng(0).normal(0, 3e-4, 4000).astype("float32")  # -50 dB
+
+    def change(floor_db):
+        featurizer = floor_featurizer(floor_db)
+        return np.abs(featurizer.raw_logmel(hiss) - featurizer.raw_logmel(clean)).max()
+
+    assert change(None) > 5.0  # without a floor the hiss rewrites the quiet bins
+    assert change(40.0) < 0.05
+
+
 def test_cepstra_are_the_orthonormal_dct_of_each_log_mel_frame():
     from scipy.fft import dct
 

@@ -83,19 +83,31 @@ def test_a_long_noisy_clip_is_located_not_cut_at_its_start():
     assert len(featurizer.logmel(clip)) == len(cut) // featurizer.hop_length + 1
 
 
-def test_format_1_featurizers_keep_cutting_as_their_models_were_trained(tmp_path):
+def test_older_featurizer_formats_keep_cutting_as_their_models_were_trained(tmp_path):
     new = LogMelFeaturizer.from_config(FeaturizeConfig(), ["a", "b"])
     new.fit([new.logmel(np.random.default_rng(0).normal(0, 0.1, 4000).astype("float32"))])
     saved = json.loads(new.save(tmp_path / "new.json").read_text())
-    assert saved["format"] == "rnnkit-speech-featurizer/2" and saved["locate_samples"] == 8000
-    old = {k: v for k, v in saved.items() if k not in ("trim_samples", "locate_samples")}
+    assert saved["format"] == "rnnkit-speech-featurizer/3" and saved["locate_samples"] == 8000
+    assert saved["floor_db"] == 40.0
+    old = {k: v for k, v in saved.items()
+           if k not in ("trim_samples", "locate_samples", "floor_db")}
     clip = np.random.default_rng(1).normal(0, 0.05, 80000).astype("float32")
     for tag in ({"format": "rnnkit-speech-featurizer/1"}, {}):  # tagged, and untagged
         (tmp_path / "old.json").write_text(json.dumps({**old, **tag}))
         loaded = LogMelFeaturizer.load(tmp_path / "old.json")
-        assert (loaded.trim_samples, loaded.locate_samples) == (False, None)
+        assert (loaded.trim_samples, loaded.locate_samples, loaded.floor_db) == (False, None, None)
         assert len(loaded.transform(clip)) == loaded.max_frames  # cut at max_frames
     assert 90 < len(LogMelFeaturizer.load(tmp_path / "new.json").transform(clip)) <= 101  # 1 s
+    format_2 = {**{k: v for k, v in saved.items() if k != "floor_db"},
+                "format": "rnnkit-speech-featurizer/2"}  # before the floor
+    (tmp_path / "format2.json").write_text(json.dumps(format_2))
+    loaded = LogMelFeaturizer.load(tmp_path / "format2.json")
+    assert loaded.floor_db is None and loaded.locate_samples == 8000
+    unfloored = LogMelFeaturizer(**{**new.to_dict(), "floor_db": None})
+    t = np.arange(4000) / 8000
+    swell = (0.3 * np.sin(2 * np.pi * 500 * t) * np.hanning(4000)).astype("float32")
+    np.testing.assert_array_equal(loaded.transform(swell), unfloored.transform(swell))
+    assert np.abs(new.transform(swell) - loaded.transform(swell)).max() > 0.1  # floored
     (tmp_path / "other.json").write_text(json.dumps({**old, "format": "rnnkit-vocab/1"}))
     with pytest.raises(ValueError, match="Not a LogMelFeaturizer file"):
         LogMelFeaturizer.load(tmp_path / "other.json")
