@@ -13,9 +13,10 @@ Plain NumPy and librosa, so a raw wav becomes model input with no TensorFlow::
              --optional deltas appended-->
              --per-channel (mean, std) fitted on the training split--> model frames
 
-Floor: `L_tm <- max(L_tm, max_{t'm'} L_t'm' - floor_db · ln 10 / 10)` on the natural-log
-mel power `L`: what lies more than `floor_db` below the clip's loudest bin (room noise,
-hiss, digital silence: each recording has its own) becomes one level.
+Floor: `L_tm = ln max(P_tm, max_{t'm'} P_t'm' · 10^(-floor_db / 10))` of the mel power
+`P`: what lies more than `floor_db` below the clip's loudest bin (room noise, hiss,
+digital silence: each recording has its own) becomes one level. It raises the absolute
+`LOG_FLOOR` that keeps the logarithm finite.
 
 Cepstra: `c_k = Σ_m log-mel_m cos(π k (m + ½) / M)` (orthonormal DCT-II), k < K: the
 smooth spectral envelope (vocal tract: what is said) without the fine pitch harmonics
@@ -167,10 +168,11 @@ class LogMelFeaturizer(JsonState):
             power = np.abs(librosa.stft(audio, n_fft=self.n_fft, hop_length=self.hop_length,
                                         win_length=self.win_length)) ** 2
             mel = librosa.feature.melspectrogram(S=warp_spectrum(power, warp), **settings)
-        log_mel = np.log(np.maximum(mel, LOG_FLOOR)).T[: self.max_frames]
-        if self.floor_db is not None and log_mel.size:
-            log_mel = np.maximum(log_mel, log_mel.max() - self.floor_db * np.log(10) / 10)
-        return log_mel.astype("float32")
+        mel = mel.T[: self.max_frames]
+        floor = LOG_FLOOR
+        if self.floor_db is not None and mel.size:  # relative to the loudest bin
+            floor = max(LOG_FLOOR, float(mel.max()) * 10 ** (-self.floor_db / 10))
+        return np.log(np.maximum(mel, floor)).astype("float32")
 
     def utterance(self, frames: np.ndarray) -> np.ndarray:
         """Remove the clip's own mean (and std) per channel, as `utterance_norm` says."""
