@@ -90,7 +90,7 @@ class BahdanauAttention(keras.layers.Layer):
     def project_keys(self, keys):
         """`W_k k_j (+ b)` for every j: compute once per source sentence."""
         projected = ops.matmul(keys, self.key_kernel)
-        return projected if self.bias is None else projected + self.bias
+        return projected if self.bias is None else ops.add(projected, self.bias)
 
     def call(self, query, keys, values=None, keys_mask=None, projected_keys=None):
         values = keys if values is None else values

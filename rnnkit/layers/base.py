@@ -124,9 +124,17 @@ class RecurrentCell(keras.layers.Layer):
         )
 
     def affine(self, inputs, kernel, bias=None):
-        """`inputs @ kernel (+ bias)` for inputs of any rank."""
+        """`inputs @ kernel (+ bias)` for inputs of any rank.
+
+        The bias goes through `ops.add`, not `+`: on TensorFlow that is a `BiasAdd`,
+        which Grappler fuses with the `MatMul` on CPU and whose gradient is one
+        `BiasAddGrad` (Python's `+` is a broadcasting `AddV2` reduced by `Sum` +
+        `Reshape` in the backward pass), as in Keras's own cells. Inside the time loop
+        that was the gap between `Elman` and `SimpleRNN` on TensorFlow without XLA
+        (`experiments/results/bench.md`).
+        """
         outputs = ops.matmul(inputs, kernel)
-        return outputs if bias is None else outputs + bias
+        return outputs if bias is None else ops.add(outputs, bias)
 
     # --- the two halves of a step -----------------------------------------
     def project_inputs(self, inputs):

@@ -54,7 +54,7 @@ class AttentionPooling(keras.layers.Layer):
 
     def attention_weights(self, inputs, mask=None):
         """`a_t`, shape `[B, T]`."""
-        scores = ops.tensordot(ops.tanh(ops.matmul(inputs, self.kernel) + self.bias),
+        scores = ops.tensordot(ops.tanh(ops.add(ops.matmul(inputs, self.kernel), self.bias)),
                                self.score_vector, axes=[[2], [0]])
         if mask is not None:
             scores = ops.where(ops.cast(mask, "bool"), scores, _masked_fill_value(scores.dtype))
