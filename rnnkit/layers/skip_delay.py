@@ -90,10 +90,15 @@ class SkipDelayCell(RecurrentCell):
 
     def step(self, projected, states, training=False):
         states = list(states)  # [h_{t-1}, …, h_{t-D}]
-        delayed = [states[d - 1] for d in self.delays]
-        delayed = ops.concatenate(delayed, axis=-1) if len(delayed) > 1 else delayed[0]
-        # all delays in one matmul: [h_{t-d1}; h_{t-d2}; …] @ [W_d1; W_d2; …]
-        h = self.activation(projected + ops.matmul(delayed, self.recurrent_kernel))
+        # one matmul per delay, h_{t-d} @ W_d (W_d: rows i·units … (i+1)·units of the
+        # stacked kernel); concatenating the delayed states for a single matmul measured
+        # slower on CPU: SkipDelayRNN(1,8) 0.40 against 0.47× SimpleRNN on TensorFlow
+        # without XLA, 0.45 against 0.49× on JAX (`experiments/bench_layers.py`)
+        total = projected
+        for i, delay in enumerate(self.delays):
+            weights = self.recurrent_kernel[i * self.units:(i + 1) * self.units]
+            total = total + ops.matmul(states[delay - 1], weights)
+        h = self.activation(total)
         # shift the line: h_t becomes h_{t-1}, the oldest state drops out
         return h, [h, *states[:-1]]
 
