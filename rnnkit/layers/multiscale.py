@@ -252,12 +252,14 @@ class MultiScaleRNN(RecurrentLayer):
         hoist = self.cell.hoists_projection(sequences.shape[-1])
         inputs = self.cell.project_inputs(sequences) if hoist else sequences
 
-        def step(step_inputs, states):
+        def step(step_inputs, states):  # the loop carries h alone
             inputs_t, updates_t = step_inputs
-            return self.cell.scheduled_step(inputs_t, updates_t, states, projected=hoist)
+            h, _ = self.cell.scheduled_step(inputs_t, updates_t, [states[0], clock],
+                                            projected=hoist)
+            return h, [h]
 
         last, outputs, states = backend.rnn(
-            step, (inputs, updates), [h0, clock], go_backwards=self.go_backwards,
+            step, (inputs, updates), [h0], go_backwards=self.go_backwards,
             mask=mask, unroll=self.unroll, input_length=sequences.shape[1],
             zero_output_for_mask=self.zero_output_for_mask,
             return_all_outputs=self.return_sequences)
