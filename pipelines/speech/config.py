@@ -89,7 +89,11 @@ class FeaturizeConfig(ConfigModel):
             log-mels.
         deltas: Append this many orders (0, 1, 2) of frame-to-frame deltas.
         augment_copies: Waveform-augmented versions precomputed per training clip; each
-            epoch draws one version of every clip (the original included).
+            epoch draws one version of every clip (the original included), so more
+            copies cost featurize time and memory, not training steps.
+        augment_budget: At most this many augmented versions in all: a source with more
+            training clips gets `augment_budget // clips` copies of each (0 from
+            `augment_budget` clips on; FSDD's 3,000 keep all 16). `None`: no cap.
         speed_range: Speed perturbation factors `[low, high]` (changes tempo and pitch,
             as a different vocal tract would).
         noise_snr_db: White-noise SNR range `[low, high]` in dB; `[]` adds none.
@@ -116,7 +120,8 @@ class FeaturizeConfig(ConfigModel):
     max_frames: PositiveInt = 300
     cepstra: PositiveInt | None = 13
     deltas: Annotated[int, Field(ge=0, le=2)] = 1
-    augment_copies: NonNegativeInt = 4
+    augment_copies: NonNegativeInt = 16
+    augment_budget: PositiveInt | None = 60_000
     speed_range: Annotated[list[PositiveFloat], Field(min_length=2, max_length=2)] = Field(
         default_factory=lambda: [0.8, 1.25])
     noise_snr_db: list[float] = Field(default_factory=lambda: [15.0, 40.0])

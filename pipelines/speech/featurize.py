@@ -8,6 +8,7 @@ and the datasets scale batches with it, so no fold sees its test speaker's stati
 from __future__ import annotations
 
 import copy
+import logging
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,6 +19,8 @@ from pipelines.speech.config import SpeechConfig
 from pipelines.speech.featurizer import LogMelFeaturizer
 from pipelines.speech.raw import SpeechRaw
 from pipelines.speech.splits import Fold, make_folds
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -46,6 +49,19 @@ class SpeechFeatures:
         return [featurizer.normalize(self.versions[i][0]) for i in rows]
 
 
+def augmented_copies(f, training_clips: int) -> int:
+    """Copies per training clip: `augment_copies`, fewer where `augment_budget` caps the
+    total (a large source needs the copies least and would pay the most for them)."""
+    if f.augment_budget is None or not training_clips:
+        return f.augment_copies
+    copies = min(f.augment_copies, f.augment_budget // training_clips)
+    if copies < f.augment_copies:
+        log.warning("%d augmented copies per training clip, not %d: %d training clips "
+                    "and featurize.augment_budget=%d", copies, f.augment_copies,
+                    training_clips, f.augment_budget)
+    return copies
+
+
 def featurize(cfg: SpeechConfig, raw: SpeechRaw) -> SpeechFeatures:
     f = cfg.featurize
     labels = raw.labels
@@ -60,6 +76,7 @@ def featurize(cfg: SpeechConfig, raw: SpeechRaw) -> SpeechFeatures:
     for fold in folds:
         in_train[fold.train] = True
 
+    copies = augmented_copies(f, int(in_train.sum()))
     rng = np.random.default_rng(cfg.data.seed)
     versions, pooled = [], []
     for i, clip in enumerate(tqdm(raw.clips, desc="log-mel", unit="clip", disable=None,
@@ -71,7 +88,7 @@ def featurize(cfg: SpeechConfig, raw: SpeechRaw) -> SpeechFeatures:
         if in_train[i]:
             frames += [template.logmel(perturb(audio, raw.sample_rate, f, rng), trimmed=True,
                                        warp=rng.uniform(*f.vtlp_range) if f.vtlp_range else 1.0)
-                       for _ in range(f.augment_copies)]
+                       for _ in range(copies)]
         versions.append(frames)
 
     featurizers = {}

@@ -92,6 +92,22 @@ def test_featurize_fits_each_fold_on_its_training_clips(wav_folder, tiny_cfg):
     assert features.featurizers["ann"].labels == ["high", "low"]
 
 
+def test_the_augment_budget_caps_the_copies_of_a_large_source(wav_folder, tiny_cfg, caplog):
+    """A budget of 100 over 40-odd training clips leaves 2 copies of each where 5 were
+    asked for, and says so; without a budget all 5 are made. (Clips no fold trains on,
+    validation clips, get none.)"""
+    raw = ingest(tiny_cfg(f"folder:{wav_folder}"))
+    for budget, copies in ((100, 2), (None, 5)):
+        cfg = tiny_cfg(f"folder:{wav_folder}", data={"split": "speaker"},
+                       featurize={"augment_copies": 5, "augment_budget": budget})
+        features = featurize(cfg, raw)
+        trained = sorted({i for fold in features.folds for i in fold.train})
+        assert 34 <= len(trained) <= 50
+        assert {len(features.versions[i]) for i in trained} == {1 + copies}
+    assert (f"2 augmented copies per training clip, not 5: {len(trained)} training clips "
+            "and featurize.augment_budget=100") in caplog.text
+
+
 def floor_featurizer(floor_db):
     return LogMelFeaturizer.from_config(build_config(FeaturizeConfig, {
         "floor_db": floor_db, "cepstra": None, "deltas": 0, "utterance_norm": "none",
