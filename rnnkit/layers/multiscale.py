@@ -150,7 +150,7 @@ class MultiScaleCell(RecurrentCell):
         clock = states[1]
         periods = ops.convert_to_tensor(self.unit_periods(), dtype=clock.dtype)
         updates = ops.equal(ops.mod(clock, periods), 0)
-        h, _ = self.scheduled_step(projected, updates, states, projected=True)
+        h = self.scheduled_step(projected, updates, states[0], projected=True)
         # The clock wraps at lcm(periods): t mod p_k is unchanged, and the
         # count stays exact even in float16 (mixed precision).
         next_clock = ops.mod(clock + 1, self.cycle)
@@ -181,15 +181,13 @@ class MultiScaleCell(RecurrentCell):
         final = ops.mod(start + ops.sum(seen, axis=1, keepdims=True), self.cycle)
         return updates, ops.cast(final, clock.dtype)
 
-    def scheduled_step(self, inputs, updates, states, projected):
-        """`step` with the clock's decision given (`updates` `[B, units]`, from
-        `update_schedule`); the clock state passes through unchanged."""
+    def scheduled_step(self, inputs, updates, h_prev, projected):
+        """The new `h` of `step` with the clock's decision given (`updates` `[B, units]`,
+        from the clock or from `update_schedule`); the caller keeps the clock."""
         if not projected:
             inputs = self.project_inputs(inputs)
-        h_prev, clock = states
         candidate = self.activation(inputs + ops.matmul(h_prev, self.recurrent_kernel))
-        h = ops.where(updates, candidate, h_prev)
-        return h, [h, clock]
+        return ops.where(updates, candidate, h_prev)
 
     def get_config(self):
         config = {"periods": list(self.periods), "connectivity": self.connectivity}
@@ -254,8 +252,7 @@ class MultiScaleRNN(RecurrentLayer):
 
         def step(step_inputs, states):  # the loop carries h alone
             inputs_t, updates_t = step_inputs
-            h, _ = self.cell.scheduled_step(inputs_t, updates_t, [states[0], clock],
-                                            projected=hoist)
+            h = self.cell.scheduled_step(inputs_t, updates_t, states[0], projected=hoist)
             return h, [h]
 
         last, outputs, states = backend.rnn(
