@@ -1,14 +1,49 @@
-"""Training-only augmentation: waveform speed, reverberation and noise, a vocal-tract
-length warp of the spectrum, SpecAugment masks on frames."""
+"""Augmentation: waveform speed, reverberation and noise, a vocal-tract length warp of
+the spectrum (the copies of training clips, and the test-time copies a served model
+averages over), SpecAugment masks on training frames."""
 
 from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
 from pipelines.speech.config import FeaturizeConfig
 
+PERTURBATION_KEYS = ("speed_range", "noise_snr_db", "vtlp_range", "reverb_rt60",
+                     "reverb_fraction")
 
-def perturb(audio: np.ndarray, rate: int, f: FeaturizeConfig, rng: np.random.Generator):
+
+@dataclass(frozen=True)
+class Perturbation:
+    """What an augmented copy may change (`FeaturizeConfig`'s fields of the same names);
+    the defaults change nothing. Saved in the featurizer JSON for test-time copies."""
+
+    speed_range: list[float] = field(default_factory=lambda: [1.0, 1.0])
+    noise_snr_db: list[float] = field(default_factory=list)
+    vtlp_range: list[float] = field(default_factory=list)
+    reverb_rt60: list[float] = field(default_factory=list)
+    reverb_fraction: float = 0.0
+
+    @classmethod
+    def from_config(cls, f: FeaturizeConfig) -> Perturbation:
+        return cls(**{key: getattr(f, key) for key in PERTURBATION_KEYS})
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def augmented_frames(featurizer, audio: np.ndarray, p: Perturbation,
+                     rng: np.random.Generator) -> np.ndarray:
+    """Frames (before train statistics) of one augmented copy of a segmented clip:
+    `perturb` the waveform, then warp its spectrum by a factor from `vtlp_range`."""
+    wave = perturb(audio, featurizer.sample_rate, p, rng)
+    warp = rng.uniform(*p.vtlp_range) if p.vtlp_range else 1.0
+    return featurizer.logmel(wave, trimmed=True, warp=warp)
+
+
+def perturb(audio: np.ndarray, rate: int, f: Perturbation | FeaturizeConfig,
+            rng: np.random.Generator):
     """One augmented copy: speed factor from `speed_range`, reverberation (a share
     `reverb_fraction` of the copies, RT60 from `reverb_rt60`), white noise at an SNR in
     `noise_snr_db`. Speed `s` plays the clip `s` times faster, which scales every

@@ -101,6 +101,10 @@ class FeaturizeConfig(ConfigModel):
             factor from `[low, high]` (formants move, tempo and pitch stay); `[]` = none.
         reverb_rt60: Reverberation time range `[low, high]` in seconds of the synthetic
             room a share `reverb_fraction` of the copies is played in; `[]` = none.
+        test_time_copies: Test-time augmentation: the model (as evaluated and served)
+            averages its probabilities over the clip and this many perturbed copies of it,
+            made with the training copies' settings from a fixed seed (the same K
+            perturbations for every clip, so an answer is reproducible); 0 = the clip alone.
         spec_augment: SpecAugment time and frequency masks on training batches.
         freq_masks, freq_mask_width: Number and maximum width (channels) of frequency masks.
         time_masks, time_mask_fraction: Number and maximum width (share of the clip's
@@ -128,6 +132,7 @@ class FeaturizeConfig(ConfigModel):
     vtlp_range: list[PositiveFloat] = Field(default_factory=lambda: [0.9, 1.1])
     reverb_rt60: list[PositiveFloat] = Field(default_factory=lambda: [0.1, 0.5])
     reverb_fraction: Fraction = 0.5
+    test_time_copies: NonNegativeInt = 16
     spec_augment: bool = True
     freq_masks: NonNegativeInt = 2
     freq_mask_width: NonNegativeInt = 3

@@ -60,3 +60,18 @@ class FrameDataset(BucketedDataset):
 def predict_proba(model, frames: list[np.ndarray], batch_size: int = 64) -> np.ndarray:
     """Class probabilities `[N, classes]` in the order of `frames`."""
     return predict_in_order(model, FrameDataset([[f] for f in frames], batch_size=batch_size))
+
+
+def predict_versions(model, versions: list[list[np.ndarray]],
+                     batch_size: int = 64) -> list[np.ndarray]:
+    """Per clip, the probabilities `[V_i, classes]` of each of its versions (the clip and
+    its test-time copies), all predicted in one pass."""
+    flat = [f for clip in versions for f in clip]
+    probs = predict_proba(model, flat, batch_size)
+    ends = np.cumsum([len(clip) for clip in versions])
+    return np.split(probs, ends[:-1]) if len(versions) else []
+
+
+def average_versions(model, versions: list[list[np.ndarray]]) -> np.ndarray:
+    """Test-time augmentation: per clip, the mean probability over its versions."""
+    return np.stack([p.mean(axis=0) for p in predict_versions(model, versions)])

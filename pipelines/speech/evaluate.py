@@ -1,5 +1,10 @@
 """evaluate: each fold's model beside the majority class and a linear model, same test set;
-its confusions overall and per held-out speaker (`pipelines.speech.confusion`)."""
+its confusions overall and per held-out speaker (`pipelines.speech.confusion`).
+
+`model` is scored as it is served: its probabilities averaged over each clip and the
+clip's test-time copies; `no_tta` scores the same model on the clips alone, and
+`one_member` an ensemble's first member (with the copies), so every run measures what
+each lever adds."""
 
 from __future__ import annotations
 
@@ -14,12 +19,12 @@ from pipelines.core import plots
 from pipelines.core.types import Report
 from pipelines.speech import confusion as confusions
 from pipelines.speech.config import SpeechConfig
-from pipelines.speech.dataset import predict_proba
+from pipelines.speech.dataset import average_versions, predict_versions
 from pipelines.speech.featurize import SpeechFeatures
 from pipelines.speech.train import Trained
 
-NAMES = ("model", "one_member", "linear", "majority")
-NOT_BASELINES = ("model", "one_member")  # one_member: an ensemble's first member alone
+NAMES = ("model", "no_tta", "one_member", "linear", "majority")
+NOT_BASELINES = ("model", "no_tta", "one_member")  # the model's own ablations
 
 
 def scores(y_true, y_pred) -> dict[str, float]:
@@ -38,12 +43,15 @@ def probability_scores(y_true, probs) -> dict[str, float]:
 
 def evaluate_fold(cfg: SpeechConfig, trained: Trained, features: SpeechFeatures, fold):
     y_train, y_test = features.y[fold.train], features.y[fold.test]
-    test_frames = features.scaled(fold, fold.test)
-    probs = predict_proba(trained.folds[fold.name].model, test_frames)
+    versions = features.test_versions(fold)
+    each = predict_versions(trained.folds[fold.name].model, versions)
+    probs = np.stack([p.mean(axis=0) for p in each])
     predicted = {"model": probs.argmax(1)}
+    if any(len(v) > 1 for v in versions):
+        predicted["no_tta"] = np.array([p[0].argmax() for p in each])
     if fold.name in trained.first_members:
-        predicted["one_member"] = predict_proba(trained.first_members[fold.name],
-                                                test_frames).argmax(1)
+        predicted["one_member"] = average_versions(trained.first_members[fold.name],
+                                                   versions).argmax(1)
     if cfg.evaluate.linear_baseline:
         # mean + std of each raw log-mel channel per clip, standardised on train
         linear = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
@@ -74,7 +82,8 @@ def evaluate(cfg: SpeechConfig, trained: Trained, features: SpeechFeatures) -> R
     extra = {"test_clips": sum(len(f.test) for f in features.folds),
              "bad_files": len(features.bad), "resampled_files": features.resampled,
              **{f"speaker/{s}/accuracy": confusions.accuracy(m) for s, m in speakers.items()},
-             **{f"one_member_{k}": v for k, v in mean.get("one_member", {}).items()}}
+             **{f"{n}_{k}": v for n in ("one_member", "no_tta")
+                for k, v in mean.get(n, {}).items()}}
     for name, fold in trained.folds.items():
         prefix = f"fold/{name}/" if several else ""
         extra.update({f"{prefix}epochs_run": fold.epochs_run,

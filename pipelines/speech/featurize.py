@@ -1,4 +1,5 @@
-"""featurize: log-mel frames of every clip (+ augmented copies), folds, fitted featurizers.
+"""featurize: log-mel frames of every clip (+ augmented copies of training clips, and the
+test-time copies of test clips), folds, fitted featurizers.
 
 Frames here are utterance-normalised but not yet scaled by train statistics: each
 fold's `LogMelFeaturizer` is fitted on that fold's training clips (originals only),
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from tqdm.auto import tqdm
 
-from pipelines.speech.augment import perturb
+from pipelines.speech.augment import Perturbation, augmented_frames
 from pipelines.speech.config import SpeechConfig
 from pipelines.speech.featurizer import LogMelFeaturizer
 from pipelines.speech.raw import SpeechRaw
@@ -25,7 +26,8 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class SpeechFeatures:
-    """`versions[i][0]`: clip i's frames; `versions[i][1:]`: its augmented copies."""
+    """`versions[i][0]`: clip i's frames; `versions[i][1:]`: its augmented copies (training
+    clips); `test_time[i]`: its test-time copies (test clips, `test_time_copies` > 0)."""
 
     labels: list[str]
     y: np.ndarray
@@ -39,6 +41,7 @@ class SpeechFeatures:
     resampled: int = 0
     example_audio: np.ndarray | None = None
     pooled: np.ndarray | None = None  # per clip: mean and std of its raw log-mel channels
+    test_time: dict[int, list[np.ndarray]] = field(default_factory=dict)
 
     def originals(self, rows) -> list[np.ndarray]:
         return [self.versions[i][0] for i in rows]
@@ -47,6 +50,13 @@ class SpeechFeatures:
         """Model frames (train-normalised) of the originals of `rows`."""
         featurizer = self.featurizers[fold.name]
         return [featurizer.normalize(self.versions[i][0]) for i in rows]
+
+    def test_versions(self, fold: Fold) -> list[list[np.ndarray]]:
+        """Per test clip of `fold`: model frames of the clip, then of its test-time copies
+        (what the served model averages over, `LogMelFeaturizer.versions`)."""
+        featurizer = self.featurizers[fold.name]
+        return [[featurizer.normalize(f) for f in (self.versions[i][0], *self.test_time.get(i, []))]
+                for i in fold.test]
 
 
 def augmented_copies(f, training_clips: int) -> int:
@@ -73,12 +83,15 @@ def featurize(cfg: SpeechConfig, raw: SpeechRaw) -> SpeechFeatures:
     folds = make_folds(raw.clips, cfg.data)
     template = LogMelFeaturizer.from_config(f, labels)
     in_train = np.zeros(len(raw.clips), dtype=bool)
+    in_test = np.zeros(len(raw.clips), dtype=bool)
     for fold in folds:
         in_train[fold.train] = True
+        in_test[fold.test] = True
 
     copies = augmented_copies(f, int(in_train.sum()))
     rng = np.random.default_rng(cfg.data.seed)
-    versions, pooled = [], []
+    settings = Perturbation.from_config(f)
+    versions, pooled, test_time = [], [], {}
     for i, clip in enumerate(tqdm(raw.clips, desc="log-mel", unit="clip", disable=None,
                                   leave=False)):
         audio = template.segment(clip.audio)  # as serving cuts it
@@ -86,9 +99,9 @@ def featurize(cfg: SpeechConfig, raw: SpeechRaw) -> SpeechFeatures:
         pooled.append(np.concatenate([raw_frames.mean(axis=0), raw_frames.std(axis=0)]))
         frames = [template.from_logmel(raw_frames)]
         if in_train[i]:
-            frames += [template.logmel(perturb(audio, raw.sample_rate, f, rng), trimmed=True,
-                                       warp=rng.uniform(*f.vtlp_range) if f.vtlp_range else 1.0)
-                       for _ in range(copies)]
+            frames += [augmented_frames(template, audio, settings, rng) for _ in range(copies)]
+        if in_test[i] and template.test_time_copies:
+            test_time[i] = template.test_time_copies_of(audio)
         versions.append(frames)
 
     featurizers = {}
@@ -101,5 +114,5 @@ def featurize(cfg: SpeechConfig, raw: SpeechRaw) -> SpeechFeatures:
         names=[c.name for c in raw.clips], speakers=[c.speaker for c in raw.clips],
         versions=versions, folds=folds, featurizers=featurizers,
         dataset=raw.provenance.source, bad=list(raw.bad), resampled=raw.resampled,
-        example_audio=example, pooled=np.stack(pooled),
+        example_audio=example, pooled=np.stack(pooled), test_time=test_time,
     )

@@ -30,7 +30,15 @@ happens to be all zeros is nudged off zero.
 make. Format 1 (and untagged) files predate the sample-level trim and the locating:
 they load with `trim_samples=False, locate_samples=None` and keep cutting silence at
 frame boundaries and long clips at `max_frames`, as their models were trained. Format 2
-files predate the floor and load with `floor_db=None`.
+files predate the floor and load with `floor_db=None`; formats 1-3 predate test-time
+copies and load with `test_time_copies=0`.
+
+Test-time augmentation: `versions` gives the clip's frames and those of
+`test_time_copies` perturbed copies (`augment.Perturbation`, the training copies'
+settings, saved here as `augmentation`), drawn from a generator seeded `TEST_TIME_SEED`
+afresh for every clip, so the same K perturbations meet every clip and an answer
+depends on the clip alone. The model's probability is their mean:
+`p(y | x) = (1 / (K + 1)) Σ_{k=0..K} p(y | x_k)`, `x_0` the clip itself.
 """
 
 from __future__ import annotations
@@ -41,18 +49,21 @@ from typing import ClassVar
 import numpy as np
 
 from pipelines.core.state import JsonState
+from pipelines.speech.augment import Perturbation, augmented_frames, warp_spectrum
 from pipelines.speech.config import FeaturizeConfig
 
 LOG_FLOOR = 1e-10
+TEST_TIME_SEED = 0
 
 
 @dataclass
 class LogMelFeaturizer(JsonState):
     """Waveform -> log-mel (or MFCC, + deltas) frames, normalised; saved as JSON."""
 
-    FORMAT: ClassVar[str] = "rnnkit-speech-featurizer/3"
+    FORMAT: ClassVar[str] = "rnnkit-speech-featurizer/4"
     OLDER_FORMATS: ClassVar[tuple[str, ...]] = ("rnnkit-speech-featurizer/1",
-                                                "rnnkit-speech-featurizer/2")
+                                                "rnnkit-speech-featurizer/2",
+                                                "rnnkit-speech-featurizer/3")
     UNTAGGED_OK: ClassVar[bool] = True  # saved without a tag before 2026-12
 
     sample_rate: int = 8000
@@ -70,6 +81,8 @@ class LogMelFeaturizer(JsonState):
     max_frames: int = 300
     cepstra: int | None = None
     deltas: int = 0
+    test_time_copies: int = 0  # formats 1-3: the clip alone
+    augmentation: dict = field(default_factory=dict)  # augment.Perturbation of the copies
     labels: list[str] = field(default_factory=list)
     mean: list[float] = field(default_factory=list)
     std: list[float] = field(default_factory=list)
@@ -85,7 +98,8 @@ class LogMelFeaturizer(JsonState):
             locate_samples=None if f.locate_ms is None else round(f.sample_rate * f.locate_ms
                                                                   / 1000),
             floor_db=f.floor_db, utterance_norm=f.utterance_norm, max_frames=f.max_frames,
-            cepstra=f.cepstra, deltas=f.deltas, labels=list(labels),
+            cepstra=f.cepstra, deltas=f.deltas, test_time_copies=f.test_time_copies,
+            augmentation=Perturbation.from_config(f).to_dict(), labels=list(labels),
         )
 
     @property
@@ -163,8 +177,6 @@ class LogMelFeaturizer(JsonState):
         if warp == 1.0:
             mel = librosa.feature.melspectrogram(y=audio, **settings)
         else:
-            from pipelines.speech.augment import warp_spectrum
-
             power = np.abs(librosa.stft(audio, n_fft=self.n_fft, hop_length=self.hop_length,
                                         win_length=self.win_length)) ** 2
             mel = librosa.feature.melspectrogram(S=warp_spectrum(power, warp), **settings)
@@ -173,6 +185,25 @@ class LogMelFeaturizer(JsonState):
         if self.floor_db is not None and mel.size:  # relative to the loudest bin
             floor = max(LOG_FLOOR, float(mel.max()) * 10 ** (-self.floor_db / 10))
         return np.log(np.maximum(mel, floor)).astype("float32")
+
+    def test_time_copies_of(self, audio: np.ndarray) -> list[np.ndarray]:
+        """Frames (before train statistics) of the `test_time_copies` perturbed copies of
+        a segmented clip, the same K perturbations for every clip (`TEST_TIME_SEED`)."""
+        if not self.test_time_copies:
+            return []
+        rng = np.random.default_rng(TEST_TIME_SEED)
+        settings = Perturbation(**self.augmentation)
+        return [augmented_frames(self, audio, settings, rng)
+                for _ in range(self.test_time_copies)]
+
+    def versions(self, audio: np.ndarray) -> list[np.ndarray]:
+        """Model frames of one waveform (`transform`'s) and of its test-time copies: the
+        inputs whose probabilities the served model averages."""
+        if not self.mean:
+            raise RuntimeError("LogMelFeaturizer.fit() must run before versions().")
+        audio = self.segment(np.asarray(audio, dtype="float32"))
+        frames = [self.logmel(audio, trimmed=True), *self.test_time_copies_of(audio)]
+        return [self.normalize(f) for f in frames]
 
     def utterance(self, frames: np.ndarray) -> np.ndarray:
         """Remove the clip's own mean (and std) per channel, as `utterance_norm` says."""
@@ -204,7 +235,7 @@ class LogMelFeaturizer(JsonState):
     # --- persistence (JsonState: save, load) ------------------------------------------
     @classmethod
     def checked(cls, data: dict) -> dict:
-        """Format 2, or an older one (its missing settings take their old defaults)."""
+        """Format 4, or an older one (its missing settings take their old defaults)."""
         return data if data.get("format") in cls.OLDER_FORMATS else super().checked(data)
 
     def to_dict(self) -> dict:

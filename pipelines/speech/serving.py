@@ -5,7 +5,8 @@ DataFrame with a `path` (wav file) or an `audio` (samples) + `sample_rate` colum
 row (or a plain list of wav paths); its output one `{"label", "probabilities"}` per row,
 or `{"error"}` for a row whose audio cannot be used (a missing, empty or corrupt file,
 a sample rate outside 8-48 kHz, over 10 s: `pipelines.speech.audio.check_clip`).
-Every clip is cut as training cut it (`LogMelFeaturizer.segment`).
+Every clip is cut as training cut it (`LogMelFeaturizer.segment`), and its probabilities
+are the mean over the clip and its test-time copies (`LogMelFeaturizer.versions`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pipelines.speech.audio import (
     load_for_prediction,
     resample,
 )
-from pipelines.speech.dataset import predict_proba
+from pipelines.speech.dataset import average_versions
 from pipelines.speech.featurizer import LogMelFeaturizer
 
 
@@ -52,18 +53,18 @@ class SpeechModel(serving.TaskModel):
             model_input = pd.DataFrame({"path": list(model_input)})
         return model_input.to_dict(orient="records")
 
-    def prepare(self, row: dict, position: int, params: dict) -> np.ndarray:
+    def prepare(self, row: dict, position: int, params: dict) -> list[np.ndarray]:
         try:
-            return self.featurizer.transform(waveform(row, self.featurizer))
+            return self.featurizer.versions(waveform(row, self.featurizer))
         except RnnkitUserError as exc:
             where = row.get("path") if isinstance(row.get("path"), str) else f"row {position}"
             raise serving.InputError(f"{where}: {exc}") from None
 
-    def answer(self, frames: list[np.ndarray], params: dict) -> list[dict]:
+    def answer(self, versions: list[list[np.ndarray]], params: dict) -> list[dict]:
         labels = list(self.featurizer.labels)
         return [{"label": labels[int(np.argmax(row))],
                  "probabilities": {name: float(p) for name, p in zip(labels, row, strict=True)}}
-                for row in predict_proba(self.model, frames)]
+                for row in average_versions(self.model, versions)]
 
 
 def registered_fold(cfg, features) -> str:

@@ -35,7 +35,7 @@ def tiny_cfg():
 
     def _cfg(source, **sections):
         data = {"data": {"source": source, "workers": 2},
-                "featurize": {"augment_copies": 0},
+                "featurize": {"augment_copies": 0, "test_time_copies": 0},
                 "model": {"units": 4},
                 "train": {"epochs": 1, "batch_size": 8, "patience": 1, "ensemble": 1}}
         for section, values in sections.items():

@@ -23,18 +23,20 @@ METRICS = {"accuracy", "f1"}
 @pytest.mark.slow
 def test_stages_on_tiny_wavs_with_speaker_folds(wav_folder, tiny_cfg):
     cfg = tiny_cfg(f"folder:{wav_folder}", data={"split": "speaker"},
-                   featurize={"spec_augment": True, "augment_copies": 1},
+                   featurize={"spec_augment": True, "augment_copies": 1,
+                              "test_time_copies": 2},
                    train={"ensemble": 2})
     features = featurize(cfg, ingest(cfg))
     trained = train(cfg, features)
     assert set(trained.folds) == {"ann", "bob", "cy"} == set(trained.first_members)
     report = evaluate(cfg, trained, features)
     assert set(report.model_metrics) == METRICS
-    assert set(report.baselines) == {"linear", "majority"}  # not the ensemble's own member
+    assert set(report.baselines) == {"linear", "majority"}  # not the model's own ablations
     folds = report.artifacts["folds"]
-    assert report.extra_metrics["one_member_accuracy"] == pytest.approx(
-        np.mean([folds[s]["one_member"]["accuracy"] for s in ("ann", "bob", "cy")]))
-    assert "| one_member | " in report.tables["summary"]
+    for ablation in ("one_member", "no_tta"):  # the first member; the clips without copies
+        assert report.extra_metrics[f"{ablation}_accuracy"] == pytest.approx(
+            np.mean([folds[s][ablation]["accuracy"] for s in ("ann", "bob", "cy")]))
+        assert f"| {ablation} | " in report.tables["summary"]
     assert {"fold/ann/model_accuracy", "fold/cy/linear_f1"} <= set(report.extra_metrics)
     assert "| **mean** |" in report.tables["summary"]
     assert set(report.figures) == {"confusion_matrix", "training_curves", "confusion_speaker_ann",

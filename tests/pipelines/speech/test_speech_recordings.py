@@ -87,10 +87,10 @@ def test_older_featurizer_formats_keep_cutting_as_their_models_were_trained(tmp_
     new = LogMelFeaturizer.from_config(FeaturizeConfig(), ["a", "b"])
     new.fit([new.logmel(np.random.default_rng(0).normal(0, 0.1, 4000).astype("float32"))])
     saved = json.loads(new.save(tmp_path / "new.json").read_text())
-    assert saved["format"] == "rnnkit-speech-featurizer/3" and saved["locate_samples"] == 8000
-    assert saved["floor_db"] == 40.0
-    old = {k: v for k, v in saved.items()
-           if k not in ("trim_samples", "locate_samples", "floor_db")}
+    assert saved["format"] == "rnnkit-speech-featurizer/4" and saved["locate_samples"] == 8000
+    assert saved["floor_db"] == 40.0 and saved["test_time_copies"] == 16
+    old = {k: v for k, v in saved.items() if k not in (
+        "trim_samples", "locate_samples", "floor_db", "test_time_copies", "augmentation")}
     clip = np.random.default_rng(1).normal(0, 0.05, 80000).astype("float32")
     for tag in ({"format": "rnnkit-speech-featurizer/1"}, {}):  # tagged, and untagged
         (tmp_path / "old.json").write_text(json.dumps({**old, **tag}))
@@ -98,7 +98,14 @@ def test_older_featurizer_formats_keep_cutting_as_their_models_were_trained(tmp_
         assert (loaded.trim_samples, loaded.locate_samples, loaded.floor_db) == (False, None, None)
         assert len(loaded.transform(clip)) == loaded.max_frames  # cut at max_frames
     assert 90 < len(LogMelFeaturizer.load(tmp_path / "new.json").transform(clip)) <= 101  # 1 s
-    format_2 = {**{k: v for k, v in saved.items() if k != "floor_db"},
+    format_3 = {**{k: v for k, v in saved.items() if k not in ("test_time_copies", "augmentation")},
+                "format": "rnnkit-speech-featurizer/3"}  # before test-time copies
+    (tmp_path / "format3.json").write_text(json.dumps(format_3))
+    loaded = LogMelFeaturizer.load(tmp_path / "format3.json")
+    assert loaded.test_time_copies == 0 and loaded.floor_db == 40.0
+    [alone] = loaded.versions(clip)
+    np.testing.assert_array_equal(alone, new.transform(clip))
+    format_2 = {**{k: v for k, v in format_3.items() if k != "floor_db"},
                 "format": "rnnkit-speech-featurizer/2"}  # before the floor
     (tmp_path / "format2.json").write_text(json.dumps(format_2))
     loaded = LogMelFeaturizer.load(tmp_path / "format2.json")
@@ -220,7 +227,7 @@ def test_recordings_become_the_input_training_made_of_the_original(recordings, f
         want = featurizer.normalize(featurizer.logmel(load(data, original, 8000)[0]))
         for key, path in recordings.items():
             if key.startswith(f"{original}:"):
-                got = model.prepare({"path": str(path)}, 1, {})
+                got = model.prepare({"path": str(path)}, 1, {})[0]  # the clip, not its copies
                 gaps[key] = aligned_gap(got, want)
     for key, (gap, extra_frames) in gaps.items():  # shown with -s
         print(f"{key:40s} mean |diff| {gap:.4f}  frames {extra_frames:+d}")
