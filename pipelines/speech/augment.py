@@ -10,8 +10,8 @@ import numpy as np
 
 from pipelines.speech.config import FeaturizeConfig
 
-PERTURBATION_KEYS = ("speed_range", "noise_snr_db", "vtlp_range", "reverb_rt60",
-                     "reverb_fraction")
+PERTURBATION_KEYS = ("speed_range", "pitch_semitones", "noise_snr_db", "vtlp_range",
+                     "reverb_rt60", "reverb_fraction")
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,7 @@ class Perturbation:
     the defaults change nothing. Saved in the featurizer JSON for test-time copies."""
 
     speed_range: list[float] = field(default_factory=lambda: [1.0, 1.0])
+    pitch_semitones: list[float] = field(default_factory=list)
     noise_snr_db: list[float] = field(default_factory=list)
     vtlp_range: list[float] = field(default_factory=list)
     reverb_rt60: list[float] = field(default_factory=list)
@@ -44,10 +45,12 @@ def augmented_frames(featurizer, audio: np.ndarray, p: Perturbation,
 
 def perturb(audio: np.ndarray, rate: int, f: Perturbation | FeaturizeConfig,
             rng: np.random.Generator):
-    """One augmented copy: speed factor from `speed_range`, reverberation (a share
-    `reverb_fraction` of the copies, RT60 from `reverb_rt60`), white noise at an SNR in
-    `noise_snr_db`. Speed `s` plays the clip `s` times faster, which scales every
-    frequency by `s` too -- the tempo and vocal-tract change a new speaker brings."""
+    """One augmented copy: speed factor from `speed_range`, a pitch shift of `n` semitones
+    from `pitch_semitones` (every frequency times `2^(n/12)`, the tempo kept: a phase
+    vocoder's stretch, then resampling), reverberation (a share `reverb_fraction` of the
+    copies, RT60 from `reverb_rt60`), white noise at an SNR in `noise_snr_db`. Speed `s`
+    plays the clip `s` times faster, which scales every frequency by `s` too -- the
+    tempo and vocal-tract change a new speaker brings."""
     import librosa
 
     speed = rng.uniform(*f.speed_range)
@@ -55,6 +58,11 @@ def perturb(audio: np.ndarray, rate: int, f: Perturbation | FeaturizeConfig,
     if abs(speed - 1.0) > 1e-3:
         out = librosa.resample(audio, orig_sr=round(rate * speed), target_sr=rate,
                                res_type="soxr_qq")
+    if f.pitch_semitones:
+        window = 1 << (round(0.032 * rate) - 1).bit_length()  # 32 ms or more, a power of 2
+        out = librosa.effects.pitch_shift(out, sr=rate, n_steps=rng.uniform(*f.pitch_semitones),
+                                          res_type="soxr_qq", n_fft=window,
+                                          hop_length=window // 4)
     if f.reverb_rt60 and rng.random() < f.reverb_fraction:
         out = reverberate(out, rate, rng.uniform(*f.reverb_rt60), rng)
     if f.noise_snr_db:

@@ -96,6 +96,8 @@ class FeaturizeConfig(ConfigModel):
             `augment_budget` clips on; FSDD's 3,000 keep all 16). `None`: no cap.
         speed_range: Speed perturbation factors `[low, high]` (changes tempo and pitch,
             as a different vocal tract would).
+        pitch_semitones: Pitch shift range `[low, high]` in semitones, tempo kept (the
+            whole spectrum moves, harmonics and formants alike); `[]` = none.
         noise_snr_db: White-noise SNR range `[low, high]` in dB; `[]` adds none.
         vtlp_range: Vocal-tract length perturbation: each copy's spectrum is warped by a
             factor from `[low, high]` (formants move, tempo and pitch stay); `[]` = none.
@@ -128,6 +130,7 @@ class FeaturizeConfig(ConfigModel):
     augment_budget: PositiveInt | None = 60_000
     speed_range: Annotated[list[PositiveFloat], Field(min_length=2, max_length=2)] = Field(
         default_factory=lambda: [0.8, 1.25])
+    pitch_semitones: list[float] = Field(default_factory=list)
     noise_snr_db: list[float] = Field(default_factory=lambda: [15.0, 40.0])
     vtlp_range: list[PositiveFloat] = Field(default_factory=lambda: [0.9, 1.1])
     reverb_rt60: list[PositiveFloat] = Field(default_factory=lambda: [0.1, 0.5])
@@ -146,11 +149,11 @@ class FeaturizeConfig(ConfigModel):
             raise invalid("[low, high] with 0 < low <= high")
         return value
 
-    @field_validator("noise_snr_db")
+    @field_validator("noise_snr_db", "pitch_semitones")
     @classmethod
     def _empty_or_low_high(cls, value: list[float]) -> list[float]:
         if value and (len(value) != 2 or value[0] > value[1]):
-            raise invalid("[] (no noise) or [low, high] in dB with low <= high")
+            raise invalid("[] (none) or [low, high] with low <= high")
         return value
 
     @field_validator("vtlp_range", "reverb_rt60")

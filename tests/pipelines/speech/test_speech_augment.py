@@ -57,3 +57,16 @@ def test_featurize_warps_and_reverberates_only_training_copies():
     assert not np.allclose(copy, audio)  # reverberated (0.99 of the copies)
     with pytest.raises(ConfigError, match="vtlp_range"):
         build_config(FeaturizeConfig, {"vtlp_range": [1.1, 0.9]})
+
+
+def test_the_pitch_shift_moves_a_tone_by_its_semitones_and_keeps_its_length():
+    f = build_config(FeaturizeConfig, {"pitch_semitones": [12.0, 12.0], "noise_snr_db": [],
+                                       "speed_range": [1.0, 1.0], "reverb_rt60": []})
+    for semitones, hz in ((12.0, 1000.0), (-12.0, 250.0), (3.0, 500.0 * 2 ** 0.25)):
+        f = f.model_copy(update={"pitch_semitones": [semitones, semitones]})
+        shifted = perturb(tone(0.5, 500.0), 8000, f, np.random.default_rng(0))
+        assert len(shifted) == 4000  # the tempo is kept
+        spectrum = np.abs(np.fft.rfft(shifted[1000:3000] * np.hanning(2000)))
+        assert np.argmax(spectrum) * 8000 / 2000 == pytest.approx(hz, abs=8.0)
+    with pytest.raises(ConfigError, match="pitch_semitones"):
+        build_config(FeaturizeConfig, {"pitch_semitones": [2.0, -2.0]})
