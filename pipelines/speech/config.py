@@ -149,11 +149,18 @@ class FeaturizeConfig(ConfigModel):
             raise invalid("[low, high] with 0 < low <= high")
         return value
 
-    @field_validator("noise_snr_db", "pitch_semitones")
+    @field_validator("noise_snr_db")
     @classmethod
     def _empty_or_low_high(cls, value: list[float]) -> list[float]:
         if value and (len(value) != 2 or value[0] > value[1]):
-            raise invalid("[] (none) or [low, high] with low <= high")
+            raise invalid("[] (no noise) or [low, high] in dB with low <= high")
+        return value
+
+    @field_validator("pitch_semitones")
+    @classmethod
+    def _empty_or_semitone_range(cls, value: list[float]) -> list[float]:
+        if value and (len(value) != 2 or value[0] > value[1]):
+            raise invalid("[] (no shift) or [low, high] in semitones with low <= high")
         return value
 
     @field_validator("vtlp_range", "reverb_rt60")

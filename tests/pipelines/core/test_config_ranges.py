@@ -80,6 +80,7 @@ BAD = [
     ("speech", "featurize.deltas=3", ["received 3", "an integer in [0, 2]"]),
     ("speech", "featurize.speed_range=[1.2, 0.9]", ["[low, high] with 0 < low <= high"]),
     ("speech", "featurize.noise_snr_db=[10]", ["[] (no noise) or [low, high]"]),
+    ("speech", "featurize.pitch_semitones=[2,-2]", ["[] (no shift) or [low, high] in semitones"]),
     ("speech", "featurize.utterance_norm=cmvn", ["'cmvn'", "one of 'none', 'mean', 'meanvar'"]),
     ("speech", "featurize.time_mask_fraction=2", ["received 2", "a finite number in [0, 1]"]),
     ("speech", "model.cell=transformer", ["'transformer'", CELLS]),
