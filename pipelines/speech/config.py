@@ -106,7 +106,9 @@ class FeaturizeConfig(ConfigModel):
         test_time_copies: Test-time augmentation: the model (as evaluated and served)
             averages its probabilities over the clip and this many perturbed copies of it,
             made with the training copies' settings from a fixed seed (the same K
-            perturbations for every clip, so an answer is reproducible); 0 = the clip alone.
+            perturbations for every clip, so an answer is reproducible); 0 = the clip alone,
+            as when the model trains on no augmented copies (a model that never saw a
+            perturbed clip is only confused by them: the smoke profile lost 11 points).
         spec_augment: SpecAugment time and frequency masks on training batches.
         freq_masks, freq_mask_width: Number and maximum width (channels) of frequency masks.
         time_masks, time_mask_fraction: Number and maximum width (share of the clip's

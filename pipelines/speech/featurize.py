@@ -89,6 +89,10 @@ def featurize(cfg: SpeechConfig, raw: SpeechRaw) -> SpeechFeatures:
         in_test[fold.test] = True
 
     copies = augmented_copies(f, int(in_train.sum()))
+    if not copies and template.test_time_copies:
+        # a model that never saw a perturbed clip is only confused by perturbed copies
+        log.info("No test-time copies: the model trains on no augmented copies.")
+        template.test_time_copies = 0
     rng = np.random.default_rng(cfg.data.seed)
     settings = Perturbation.from_config(f)
     versions, pooled, test_time = [], [], {}

@@ -40,8 +40,11 @@ def test_paths_or_audio_each_answered_and_bad_clips_named(wav_folder, tiny_cfg, 
 
 
 def test_served_probabilities_average_the_clip_and_its_test_time_copies(wav_folder, tiny_cfg):
-    cfg = tiny_cfg(f"folder:{wav_folder}", featurize={"test_time_copies": 3})
+    cfg = tiny_cfg(f"folder:{wav_folder}", featurize={"test_time_copies": 3,
+                                                      "augment_copies": 1})
     raw = ingest(cfg)
+    untrained = tiny_cfg(f"folder:{wav_folder}", featurize={"test_time_copies": 3})
+    assert featurize(untrained, raw).featurizers["official"].test_time_copies == 0  # no copies
     features = featurize(cfg, raw)
     fold = features.folds[0]
     featurizer = features.featurizers[fold.name]
