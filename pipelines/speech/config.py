@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from pipelines.core.config import (
     ConfigModel,
@@ -25,6 +25,13 @@ from pipelines.core.config import (
 #: `data.source` values (`pipelines.speech.ingest.SOURCES` lists the same).
 SOURCES = ("fsdd", "folder:PATH", "tfds:speech_commands")
 PositiveFloat = Annotated[float, Field(gt=0)]
+#: What each optional `[low, high]` range of `FeaturizeConfig` must be.
+OPTIONAL_RANGES = {
+    "noise_snr_db": "[] (no noise) or [low, high] in dB with low <= high",
+    "pitch_semitones": "[] (no shift) or [low, high] in semitones with low <= high",
+    "vtlp_range": "[] (none) or [low, high] with 0 < low <= high",
+    "reverb_rt60": "[] (none) or [low, high] with 0 < low <= high",
+}
 
 
 class DataConfig(ConfigModel):
@@ -151,25 +158,11 @@ class FeaturizeConfig(ConfigModel):
             raise invalid("[low, high] with 0 < low <= high")
         return value
 
-    @field_validator("noise_snr_db")
+    @field_validator("noise_snr_db", "pitch_semitones", "vtlp_range", "reverb_rt60")
     @classmethod
-    def _empty_or_low_high(cls, value: list[float]) -> list[float]:
+    def _empty_or_low_high(cls, value: list[float], info: ValidationInfo) -> list[float]:
         if value and (len(value) != 2 or value[0] > value[1]):
-            raise invalid("[] (no noise) or [low, high] in dB with low <= high")
-        return value
-
-    @field_validator("pitch_semitones")
-    @classmethod
-    def _empty_or_semitone_range(cls, value: list[float]) -> list[float]:
-        if value and (len(value) != 2 or value[0] > value[1]):
-            raise invalid("[] (no shift) or [low, high] in semitones with low <= high")
-        return value
-
-    @field_validator("vtlp_range", "reverb_rt60")
-    @classmethod
-    def _empty_or_positive_low_high(cls, value: list[float]) -> list[float]:
-        if value and (len(value) != 2 or value[0] > value[1]):
-            raise invalid("[] (none) or [low, high] with 0 < low <= high")
+            raise invalid(OPTIONAL_RANGES[info.field_name])
         return value
 
     @model_validator(mode="after")
