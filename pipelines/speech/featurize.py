@@ -43,9 +43,6 @@ class SpeechFeatures:
     pooled: np.ndarray | None = None  # per clip: mean and std of its raw log-mel channels
     test_time: dict[int, list[np.ndarray]] = field(default_factory=dict)
 
-    def originals(self, rows) -> list[np.ndarray]:
-        return [self.versions[i][0] for i in rows]
-
     def scaled(self, fold: Fold, rows) -> list[np.ndarray]:
         """Model frames (train-normalised) of the originals of `rows`."""
         featurizer = self.featurizers[fold.name]
