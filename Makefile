@@ -10,7 +10,7 @@ export RNNKIT_DATA_HOME ?= $(abspath ../shared/datasets)
 endif
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: install test test-tensorflow test-jax lint bench study forecast translate ui clean
+.PHONY: install test test-tensorflow test-jax canary lint bench study forecast translate ui clean
 
 install: $(STAMP)
 
@@ -37,16 +37,26 @@ PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durati
 # The real-data runs, which check that each task learns, run on TensorFlow; the tiny runs
 # (every task, end to end) are the JAX half's pipeline check.
 test-tensorflow: install
-	$(PYTEST) --ignore tests/pipelines/test_tiny_runs.py
+	$(PYTEST) -m "not canary" --ignore tests/pipelines/test_tiny_runs.py
 
 # The layer library is backend-neutral (keras.ops only), and so is the path from ingest
 # to a saved model: on JAX again, the layers' numerics, seq2seq step decoding, and every
 # task end to end on tiny data. (The half above reloads every registry model saved on
 # TensorFlow under JAX and the other way round, tests/rnnkit/models/test_cross_backend.py,
 # and runs the forecast smoke with TensorFlow hidden, tests/pipelines/test_without_tensorflow.py.)
+# Left to the TensorFlow half, where the code they check is the same on both backends:
+# the Bidirectional wrapper's go_backwards (Keras's own loop on JAX), compile()'s label
+# smoothing trained against the loss over the logits (the loss's numerics stay here), and
+# learning to copy.
 test-jax: install
 	KERAS_BACKEND=jax $(PYTEST) tests/rnnkit/layers tests/rnnkit/models/test_seq2seq.py \
-	  tests/pipelines/test_tiny_runs.py -k "not learns_to_copy"
+	  tests/pipelines/test_tiny_runs.py \
+	  -k "not learns_to_copy and not test_bidirectional and not trains_as_over_the_logits"
+
+# Tests of a dependency's limitation the code works around (Keras 3 and TensorFlow's
+# MultiWorkerMirroredStrategy): run them when the keras or tensorflow pins move.
+canary: install
+	$(BIN)/python -m pytest -m canary
 
 # One table per backend: KERAS_BACKEND=jax make bench writes the JAX ones.
 bench: install

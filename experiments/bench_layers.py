@@ -17,7 +17,7 @@ The table is written per backend: `experiments/results/bench_<backend>.md`.
 FLOPs per step (per sample, forward pass, matmuls only), with D inputs, U units:
 
     SimpleRNN, Elman, LeakyRNN       2 (D U + U²)
-    SkipDelayRNN, delays d_1…d_k     2 (D U + k U²)       (one [B, kU] @ [kU, U] matmul)
+    SkipDelayRNN, delays d_1…d_k     2 (D U + k U²)       (one [B, U] @ [U, U] matmul per delay)
     MultiScaleRNN (dense W)          2 (D U + U²)         (the clockwork zeros are multiplied)
     DeepTransitionRNN, depth L       2 (D U + L U²)
     GRU                              2 · 3 (D U + U²)

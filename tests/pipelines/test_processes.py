@@ -157,11 +157,12 @@ MULTI_WORKER = textwrap.dedent("""
 """)
 
 
-@pytest.mark.slow
+@pytest.mark.canary
 def test_keras_3_still_cannot_train_two_multi_worker_mirrored_workers(tmp_path):
     """What the TF_CONFIG refusal rests on: two real workers on 127.0.0.1 fail in their
     first step. When this test fails, Keras trains them: lift the refusal in
-    pipelines/core/devices.py and route TF_CONFIG to the strategy again."""
+    pipelines/core/devices.py and route TF_CONFIG to the strategy again. A canary
+    (`make canary`, not `make test`): run it when the keras or tensorflow pins move."""
     ports = [launcher.free_port(), launcher.free_port()]
     cluster = {"worker": [f"127.0.0.1:{p}" for p in ports]}
     workers = []
