@@ -122,16 +122,17 @@ class LeakyCell(RecurrentCell):
 
     def leak(self):
         """The current α as a tensor of shape `[units]`."""
-        return self.mixing()[0]
+        if self.learn_alpha:
+            return ops.sigmoid(self.alpha_logit)
+        # Fixed α is a constant of the config: no per-step work in the loop.
+        return ops.convert_to_tensor(self._initial_alpha, dtype=self.compute_dtype)
 
     def mixing(self):
-        """`(α, 1 - α)` as tensors of shape `[units]`."""
+        """`(α, 1 - α)` as tensors of shape `[units]` (`1 - sigmoid(a) = sigmoid(-a)`)."""
         if self.learn_alpha:
-            # 1 - sigmoid(a) = sigmoid(-a)
-            return ops.sigmoid(self.alpha_logit), ops.sigmoid(-self.alpha_logit)
-        # Fixed α is a constant of the config: no per-step work in the loop.
-        return (ops.convert_to_tensor(self._initial_alpha, dtype=self.compute_dtype),
-                ops.convert_to_tensor(1.0 - self._initial_alpha, dtype=self.compute_dtype))
+            return self.leak(), ops.sigmoid(-self.alpha_logit)
+        return self.leak(), ops.convert_to_tensor(1.0 - self._initial_alpha,
+                                                  dtype=self.compute_dtype)
 
     def project_inputs(self, inputs):
         return self.affine(inputs, self.kernel, self.bias)
