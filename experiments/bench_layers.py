@@ -1,6 +1,6 @@
 """Training throughput of rnnkit layers against the Keras built-in with the closest math.
 
-    python experiments/bench_layers.py [--repeats 5] [--steps 10] [--out PATH.md] [--only NAME]
+    python experiments/bench_layers.py [--repeats 11] [--steps 10] [--out PATH.md] [--only NAME]
         [--gated]
 
 Each pair (rnnkit layer, Keras layer) is built at the same size (batch 64,
@@ -29,6 +29,11 @@ sample against O(U²). The target of a layer is the issue's bar: Elman and Leaky
 least 1.0× SimpleRNN; SkipDelay and MultiScale a time per step at most 1.1 r times
 SimpleRNN's, i.e. a speed ratio of at least 1 / (1.1 r); DeepTransition faster than
 GRU (ratio above 1.0).
+
+Elementwise work is cheap in FLOPs but not in time on TensorFlow without XLA, which
+dispatches every op of the loop body once per time step: there the table also gives each
+layer's loop ops (forward + backward), which track its speed ratio better than `r`. The
+spread column is the quartiles of the per-repeat ratios.
 
 `--gated` adds a second table, the accelerator's question: every rnnkit layer against
 Keras `GRU` and `LSTM` at equal units (target: time per step at most 1.5 × GRU's, a
@@ -118,7 +123,15 @@ def measure_pair(make_a, make_b, jit, repeats, steps, x, y):
         # ABBA order, so neither layer always runs first
         for model in (a, b) if repeat % 2 == 0 else (b, a):
             rates[id(model)].append(steps_per_second(model, x, y, steps))
-    return statistics.median(rates[id(a)]), statistics.median(rates[id(b)])
+    return rates[id(a)], rates[id(b)]
+
+
+def ratio_spread(rates_a, rates_b):
+    """Quartiles of the per-repeat speed ratios (A and B timed back to back): how far
+    the machine moves the ratio between repeats."""
+    ratios = [a / b for a, b in zip(rates_a, rates_b, strict=True)]
+    quartiles = statistics.quantiles(ratios, n=4)
+    return quartiles[0], quartiles[2]
 
 
 def measure_round_robin(makers, repeats, steps, x, y):
@@ -152,6 +165,58 @@ def gated_table(names, rates, flops):
     return lines
 
 
+# Graph nodes that do no work of their own in a TensorFlow loop body
+BOOKKEEPING = {"Placeholder", "Identity", "NoOp", "Const", "ReadVariableOp"}
+
+
+def loop_body_ops(make_layer, x):
+    """TensorFlow only: `(forward, backward)` op counts of the layer's time-loop bodies
+    (the `While` body and its gradient's), for one training step's graph.
+
+    Without XLA, TensorFlow runs each of these ops on its own once per time step, and at
+    these sizes an op's dispatch costs about as much as its arithmetic: the counts, not
+    the FLOPs, predict the speed ratio there. Returns `None` on other backends.
+    """
+    if keras.backend.backend() != "tensorflow":
+        return None
+    import tensorflow as tf
+
+    layer = make_layer()
+    layer.build(x.shape)
+
+    @tf.function
+    def gradients(inputs):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(layer(inputs))
+        return tape.gradient(loss, layer.trainable_weights)
+
+    library = gradients.get_concrete_function(tf.constant(x)).graph.as_graph_def().library
+    counts = [0, 0]
+    for function in library.function:
+        name = function.signature.name
+        if "while_body" in name and "rewritten" not in name:
+            live = live_nodes(function)
+            counts["_grad_" in name] += sum(
+                node.op not in BOOKKEEPING for node in function.node_def if node.name in live)
+    return tuple(counts)
+
+
+def live_nodes(function):
+    """Names of the nodes of a `FunctionDef` that its outputs depend on (TensorFlow
+    prunes the rest when it instantiates the function, e.g. the gradient of a constant)."""
+    nodes = {node.name: node for node in function.node_def}
+    stack = [value.split(":")[0] for value in (*function.ret.values(),
+                                               *function.control_ret.values())]
+    live = set()
+    while stack:
+        name = stack.pop()
+        if name in live or name not in nodes:
+            continue
+        live.add(name)
+        stack.extend(i.lstrip("^").split(":")[0] for i in nodes[name].input)
+    return live
+
+
 def jit_modes():
     """`(jit, label)` pairs: XLA off and on for TensorFlow; JAX always jits."""
     if keras.backend.backend() == "jax":
@@ -173,27 +238,42 @@ def table(rows, args):
         f"1-minute load average at the end {os.getloadavg()[0]:.1f}.",
         f"Training steps/s (median of {args.repeats} repeats of {args.steps} steps, A/B "
         f"interleaved in ABBA order), batch {BATCH}, {STEPS} time steps, {FEATURES} features, "
-        f"{UNITS} units, Dense(1) head, Adam, MSE. FLOP ratio r: matmul FLOPs per step "
-        "against the Keras layer's (formulas in the script's docstring); target: the "
-        "issue's bar on the speed ratio.",
-        "",
-        "| rnnkit layer | Keras layer | jit_compile | rnnkit steps/s | Keras steps/s "
-        "| speed ratio | FLOP ratio r | target | meets |",
-        "|---|---|---|---:|---:|---:|---:|---|---|",
+        f"{UNITS} units, Dense(1) head, Adam, MSE. Speed ratio: rnnkit's median over "
+        "Keras's; spread: the quartiles of the per-repeat ratios. FLOP ratio r: matmul "
+        "FLOPs per step against the Keras layer's (formulas in the script's docstring); "
+        "target: the issue's bar on the speed ratio.",
     ]
-    for name_a, name_b, jit, ra, rb, flops, bar, basis in rows:
+    with_ops = backend == "tensorflow"
+    if with_ops:
+        lines.append(
+            "Loop ops: the operations TensorFlow runs per time step without XLA, forward + "
+            "backward, rnnkit's against Keras's (`loop_body_ops` in the script; XLA fuses "
+            "them into a few kernels).")
+    header = ("| rnnkit layer | Keras layer | jit_compile | rnnkit steps/s | Keras steps/s "
+              "| speed ratio | spread | FLOP ratio r |" + (" loop ops |" if with_ops else "")
+              + " target | meets |")
+    lines += ["", header, "|---|---|---|---:|---:|---:|---|---:|"
+              + ("---|" if with_ops else "") + "---|---|"]
+    for name_a, name_b, jit, rates_a, rates_b, flops, bar, basis, ops in rows:
+        ra, rb = statistics.median(rates_a), statistics.median(rates_b)
+        low, high = ratio_spread(rates_a, rates_b)
         ratio = ra / rb
         meets = ratio > bar if basis.startswith(">") else ratio >= bar
+        counts = ""
+        if with_ops:
+            counts = (f" {ops[0][0]} + {ops[0][1]} vs {ops[1][0]} + {ops[1][1]} |"
+                      if jit == "auto" else " (XLA) |")
         lines.append(
-            f"| {name_a} | {name_b} | {jit} | {ra:.2f} | {rb:.2f} | {ratio:.2f} | {flops:.2f} "
-            f"| {basis} = {bar:.2f} | {'yes' if meets else 'no'} |"
+            f"| {name_a} | {name_b} | {jit} | {ra:.2f} | {rb:.2f} | {ratio:.2f} "
+            f"| {low:.2f}–{high:.2f} | {flops:.2f} |{counts} {basis} = {bar:.2f} "
+            f"| {'yes' if meets else 'no'} |"
         )
     return lines
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=11)
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--out", default=None,
                         help="default: experiments/results/bench_<backend>.md")
@@ -209,9 +289,11 @@ def main():
     for name_a, make_a, name_b, make_b, flops, bar, basis in PAIRS:
         if args.only not in name_a:
             continue
+        ops = loop_body_ops(make_a, x), loop_body_ops(make_b, x)
         for jit, label in jit_modes():
-            a, b = measure_pair(make_a, make_b, jit, args.repeats, args.steps, x, y)
-            rows.append((name_a, name_b, label, a, b, flops, bar, basis))
+            rates_a, rates_b = measure_pair(make_a, make_b, jit, args.repeats, args.steps, x, y)
+            rows.append((name_a, name_b, label, rates_a, rates_b, flops, bar, basis, ops))
+            a, b = statistics.median(rates_a), statistics.median(rates_b)
             print(f"{name_a:24s} vs {name_b:9s} jit={label:13s} "
                   f"{a:7.2f} vs {b:7.2f} steps/s  ratio {a / b:.2f}  (target {bar:.2f})",
                   flush=True)

@@ -148,8 +148,8 @@ class MultiScaleCell(RecurrentCell):
 
     def step(self, projected, states, training=False):
         clock = states[1]
-        periods = ops.convert_to_tensor(self.unit_periods(), dtype=clock.dtype)
-        updates = ops.equal(ops.mod(clock, periods), 0)
+        periods = ops.convert_to_tensor(np.asarray(self.periods), dtype=clock.dtype)
+        updates = self.per_unit(ops.equal(ops.mod(clock, periods), 0))  # [B, K] -> [B, units]
         h = self.scheduled_step(projected, updates, states[0], projected=True)
         # The clock wraps at lcm(periods): t mod p_k is unchanged, and the
         # count stays exact even in float16 (mixed precision).
@@ -158,13 +158,17 @@ class MultiScaleCell(RecurrentCell):
 
     # --- the update schedule, computed before `MultiScaleRNN`'s loop ----------
     def update_schedule(self, clock, mask, steps, go_backwards=False):
-        """`(updates [B, T, units] bool, final clock [B, 1])`: whether each unit updates
-        at each input step, and the clock after the sequence, from the first `clock`.
+        """`(updates [B, T, K] bool, final clock [B, 1])`: whether each of the `K` groups
+        updates at each input step, and the clock after the sequence, from the first
+        `clock`.
 
         The clock counts the unmasked steps in processing order (reversed with
         `go_backwards`), so `updates` is what `step` would decide step by step; in the
         loop it replaces the clock's `mod`/`equal` and its increment, which made the
-        layer 0.72-0.82× Keras's `SimpleRNN` (`experiments/bench_layers.py`).
+        layer 0.72-0.82× Keras's `SimpleRNN` (`experiments/bench_layers.py`). The clock
+        arithmetic runs once per group, not per unit (`units / K` times less integer
+        `mod`), and `per_unit` widens the result: on JAX that took the layer from 0.87-0.91
+        to 0.95-0.98 × `SimpleRNN` (`experiments/results/bench.md`).
         """
         start = ops.cast(ops.round(ops.cast(clock, "float32")), "int32")  # [B, 1]
         if mask is None:
@@ -174,16 +178,21 @@ class MultiScaleCell(RecurrentCell):
         if go_backwards:
             seen = ops.flip(seen, axis=1)
         before = start + ops.cumsum(seen, axis=1) - seen  # [B, T], processing order
-        periods = ops.convert_to_tensor(np.asarray(self.unit_periods(), "int32"))
+        periods = ops.convert_to_tensor(np.asarray(self.periods, "int32"))
         updates = ops.equal(ops.mod(ops.expand_dims(before, -1), periods), 0)
         if go_backwards:
             updates = ops.flip(updates, axis=1)
         final = ops.mod(start + ops.sum(seen, axis=1, keepdims=True), self.cycle)
         return updates, ops.cast(final, clock.dtype)
 
+    def per_unit(self, updates):
+        """Group decisions `[..., K]` as unit decisions `[..., units]`."""
+        return ops.repeat(updates, self.units // len(self.periods), axis=-1)
+
     def scheduled_step(self, inputs, updates, h_prev, projected):
         """The new `h` of `step` with the clock's decision given (`updates` `[B, units]`,
-        from the clock or from `update_schedule`); the caller keeps the clock."""
+        from the clock or from `update_schedule` through `per_unit`); the caller keeps
+        the clock."""
         if not projected:
             inputs = self.project_inputs(inputs)
         candidate = self.activation(inputs + ops.matmul(h_prev, self.recurrent_kernel))
@@ -242,11 +251,13 @@ class MultiScaleRNN(RecurrentLayer):
 
     def inner_loop(self, sequences, initial_state, mask, training=False):
         # Every step's update decisions are made before the loop
-        # (`MultiScaleCell.update_schedule`) and run through it beside the inputs
-        # (Keras's backend loop takes nested sequences); the final clock is set after.
+        # (`MultiScaleCell.update_schedule`, one per group, widened to the units once)
+        # and run through it beside the inputs (Keras's backend loop takes nested
+        # sequences); the final clock is set after.
         h0, clock = initial_state
         updates, final_clock = self.cell.update_schedule(
             clock, mask, ops.shape(sequences)[1], self.go_backwards)
+        updates = self.cell.per_unit(updates)
         hoist = self.cell.hoists_projection(sequences.shape[-1])
         inputs = self.cell.project_inputs(sequences) if hoist else sequences
 
