@@ -17,7 +17,7 @@ The table is written per backend: `experiments/results/bench_<backend>.md`.
 FLOPs per step (per sample, forward pass, matmuls only), with D inputs, U units:
 
     SimpleRNN, Elman, LeakyRNN       2 (D U + U²)
-    SkipDelayRNN, delays d_1…d_k     2 (D U + k U²)       (one [B, U] @ [U, U] matmul per delay)
+    SkipDelayRNN, delays d_1…d_k     2 (D U + k U²)       (per delay: [B, U] @ [U, U] a step)
     MultiScaleRNN (dense W)          2 (D U + U²)         (the clockwork zeros are multiplied)
     DeepTransitionRNN, depth L       2 (D U + L U²)
     GRU                              2 · 3 (D U + U²)
@@ -170,18 +170,23 @@ BOOKKEEPING = {"Placeholder", "Identity", "NoOp", "Const", "ReadVariableOp"}
 
 
 def loop_body_ops(make_layer, x):
-    """TensorFlow only: `(forward, backward)` op counts of the layer's time-loop bodies
-    (the `While` body and its gradient's), for one training step's graph.
+    """TensorFlow only: `(forward, backward)` op counts per time step of the layer's
+    time loop (the `While` body and its gradient's), for one training step's graph.
 
-    Without XLA, TensorFlow runs each of these ops on its own once per time step, and at
-    these sizes an op's dispatch costs about as much as its arithmetic: the counts, not
-    the FLOPs, predict the speed ratio there. Returns `None` on other backends.
+    Without XLA, TensorFlow runs each of these ops on its own once per loop iteration,
+    and at these sizes an op's dispatch costs about as much as its arithmetic: the
+    counts, not the FLOPs, predict the speed ratio there. A layer whose loop runs
+    blocks of `S` steps (`SkipDelayRNN`: `cell.block_size()`) is traced on a length
+    that `S` divides, and its counts are per block divided by `S`. Returns `None` on
+    other backends.
     """
     if keras.backend.backend() != "tensorflow":
         return None
     import tensorflow as tf
 
     layer = make_layer()
+    block = getattr(layer.cell, "block_size", lambda: 1)()
+    x = x[:, :x.shape[1] - x.shape[1] % block]
     layer.build(x.shape)
 
     @tf.function
@@ -198,7 +203,7 @@ def loop_body_ops(make_layer, x):
             live = live_nodes(function)
             counts["_grad_" in name] += sum(
                 node.op not in BOOKKEEPING for node in function.node_def if node.name in live)
-    return tuple(counts)
+    return tuple(count / block for count in counts)
 
 
 def live_nodes(function):
@@ -261,7 +266,7 @@ def table(rows, args):
         meets = ratio > bar if basis.startswith(">") else ratio >= bar
         counts = ""
         if with_ops:
-            counts = (f" {ops[0][0]} + {ops[0][1]} vs {ops[1][0]} + {ops[1][1]} |"
+            counts = (f" {ops[0][0]:g} + {ops[0][1]:g} vs {ops[1][0]:g} + {ops[1][1]:g} |"
                       if jit == "auto" else " (XLA) |")
         lines.append(
             f"| {name_a} | {name_b} | {jit} | {ra:.2f} | {rb:.2f} | {ratio:.2f} "

@@ -1,8 +1,9 @@
+import keras
 import numpy as np
 import pytest
 
 from layer_testing import numpy_rnn, random_mask, weights_of
-from rnnkit.layers import SkipDelayRNN
+from rnnkit.layers import SkipDelayCell, SkipDelayRNN
 
 B, T, D, H = 3, 11, 4, 5
 
@@ -49,3 +50,68 @@ def test_returned_state_continues_the_sequence_exactly():
 def test_bad_delays(delays):
     with pytest.raises(ValueError, match="delays="):
         SkipDelayRNN(4, delays=delays)
+
+
+def blocks_against_steps(monkeypatch, delays, steps, go_backwards=False, seed=0):
+    """The layer (blocks of steps) and `keras.layers.RNN` over its cell (Keras's loop,
+    step by step) with the same weights and a random initial line: outputs and states."""
+    layer = SkipDelayRNN(H, delays=delays, bias_initializer="random_normal",
+                         return_sequences=True, return_state=True, go_backwards=go_backwards)
+    layer.build((B, steps, D))
+    reference = keras.layers.RNN(SkipDelayCell(H, delays=delays), return_sequences=True,
+                                 return_state=True, go_backwards=go_backwards)
+    reference.build((B, steps, D))
+    reference.set_weights(layer.get_weights())
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(B, steps, D)).astype("float32")
+    line = [rng.normal(size=(B, H)).astype("float32") for _ in range(max(delays))]
+    blocks = []
+    monkeypatch.setattr(SkipDelayCell, "block", counting(SkipDelayCell.block, blocks))
+    got = layer(x, initial_state=line)
+    assert blocks, "the layer did not run its block loop"
+    monkeypatch.undo()
+    return got, reference(x, initial_state=line)
+
+
+def counting(method, calls):
+    def wrapper(*args, **kwargs):
+        calls.append(1)
+        return method(*args, **kwargs)
+    return wrapper
+
+
+@pytest.mark.parametrize("go_backwards", [False, True])
+@pytest.mark.parametrize(("delays", "steps"), [
+    ((1, 3), 11),      # 3 blocks of 3, then 2 steps one by one
+    ((2, 5), 12),      # no delay 1: every term of a block in one matmul per delay
+    ((1, 2, 8), 7),    # blocks of 2; shorter than the line, so it keeps initial states
+    ((1, 20), 24),     # blocks capped at MAX_BLOCK = 8
+    ((1, 4), 5),       # one block, one step
+])
+def test_blocks_match_the_step_by_step_loop(monkeypatch, delays, steps, go_backwards):
+    (outputs, *states), (expected, *expected_states) = blocks_against_steps(
+        monkeypatch, delays, steps, go_backwards)
+    np.testing.assert_allclose(outputs, expected, atol=1e-5)
+    for state, expected_state in zip(states, expected_states, strict=True):
+        np.testing.assert_allclose(state, expected_state, atol=1e-5)
+
+
+def test_blocks_train_as_the_step_by_step_loop():
+    """Same gradients: one SGD step of the layer and of Keras's loop over its cell."""
+    x = np.random.default_rng(2).normal(size=(B, T, D)).astype("float32")
+    y = np.random.default_rng(3).normal(size=(B, 1)).astype("float32")
+    models = []
+    for recurrent in (SkipDelayRNN(H, delays=(1, 4)),
+                      keras.layers.RNN(SkipDelayCell(H, delays=(1, 4)))):
+        model = keras.Sequential([keras.Input((T, D)), recurrent, keras.layers.Dense(1)])
+        model.compile(optimizer=keras.optimizers.SGD(0.5), loss="mse")
+        models.append(model)
+    blocks, steps = models
+    before = blocks.get_weights()
+    steps.set_weights(before)
+    for model in models:
+        model.train_on_batch(x, y)
+    for got, expected, start in zip(blocks.get_weights(), steps.get_weights(), before,
+                                    strict=True):
+        assert not np.allclose(got, start)  # the step moved every weight
+        np.testing.assert_allclose(got, expected, atol=1e-5)
