@@ -166,7 +166,7 @@ class SkipDelayRNN(RecurrentLayer):
     states up to float rounding (tested). At the bench's sizes, delays (1, 8):
     0.50 → 0.67 × `SimpleRNN` on TensorFlow without XLA, 0.53 → 0.85 with XLA,
     0.49 → 0.53 on JAX (`experiments/results/bench.md`); a model's first step and
-    predict trace about 0.6 s longer.
+    predict take 0.5-0.8 s longer to trace and compile.
 
     Args:
         units, delays, activation, use_bias, *_initializer, *_regularizer:
