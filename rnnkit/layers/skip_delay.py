@@ -1,5 +1,7 @@
 """Recurrent connections with time delays (skip connections through time)."""
 
+import math
+
 import keras
 from keras import ops
 from keras.src import backend  # the active backend's `rnn`, as keras.layers.RNN uses it
@@ -112,19 +114,24 @@ class SkipDelayCell(RecurrentCell):
         """`S`, the steps whose delayed terms one matmul per delay computes together.
 
         In a block of `S` steps starting at `s`, a delay `d ≥ S` reads only
-        `h_{s+j-d}` with `s + j - d < s`: states from before the block. So `S` is the
-        smallest delay above 1 (at most `MAX_BLOCK`); delay 1 stays step by step. 1 (no
-        blocks) when the only delay is 1.
+        `h_{s+j-d}` with `s + j - d < s`: states from before the block. With `S`
+        dividing every delay above 1, the line of the last `D_max` states splits into
+        `D_max / S` blocks and each delay reads one of them whole, so a block needs no
+        slicing of the line. `S` is the largest divisor of the delays above 1 (their
+        gcd) up to `MAX_BLOCK`; delay 1 stays step by step; 1 (no blocks) when that
+        gcd is 1 or the only delay is 1.
         """
         far = [delay for delay in self.delays if delay > 1]
-        return min(far[0], MAX_BLOCK) if far else 1
+        common = math.gcd(*far) if far else 1
+        return max(s for s in range(1, MAX_BLOCK + 1) if common % s == 0)
 
-    def block(self, inputs, line, h, size):
-        """`size` steps at once. `inputs` `[B, S, D]`; `line`, the last `D_max` states
-        oldest first `[B, D_max, units]`; `h` the newest of them. Returns the block's
-        outputs `[B, S, units]`, the line after it and its last state. Per delay
-        `d ≥ S` one `[B·S, units] @ W_d` matmul over the states `h_{s-d} … h_{s-d+S-1}`
-        of the line; then `S` steps of `f(· + h_{t-1} W_1)`."""
+    def block(self, inputs, line, h):
+        """`S` steps at once. `inputs` `[B, S, D]`; `line`, the last `D_max` states as
+        `D_max / S` blocks `[B, S, units]`, oldest first; `h` the newest state. Returns
+        the block's outputs `[B, S, units]`, the line after it and its last state. Per
+        delay `d ≥ S` one `[B·S, units] @ W_d` matmul over the block of the line that
+        holds `h_{s-d} … h_{s-d+S-1}`; then `S` steps of `f(· + h_{t-1} W_1)`."""
+        size = inputs.shape[1]
         total = self.project_inputs(inputs)  # [B, S, units]
         nearest = None
         for i, delay in enumerate(self.delays):
@@ -132,18 +139,14 @@ class SkipDelayCell(RecurrentCell):
             if delay < size:  # delay 1: inside the block, step by step
                 nearest = weights
                 continue
-            start = self.max_delay - delay
-            whole_line = (start, size) == (0, self.max_delay)
-            window = line if whole_line else line[:, start:start + size]
+            window = line[(self.max_delay - delay) // size]
             total = total + ops.matmul(window, weights)
         outputs = []
         for pre in ops.unstack(total, num=size, axis=1):
             h = self.activation(pre if nearest is None else pre + ops.matmul(h, nearest))
             outputs.append(h)
         outputs = ops.stack(outputs, axis=1)
-        if size == self.max_delay:
-            return outputs, outputs, h
-        return outputs, ops.concatenate([line[:, size:], outputs], axis=1), h
+        return outputs, [*line[1:], outputs], h
 
     def get_config(self):
         return {**super().get_config(), "delays": list(self.delays)}
@@ -158,15 +161,17 @@ class SkipDelayRNN(RecurrentLayer):
     continue a sequence exactly.
 
     Without a mask the layer runs `S = cell.block_size()` steps per iteration of
-    its time loop (`SkipDelayCell.block`): the terms of every delay of at least
-    `S` are one matmul per block, and only `h_{t-1} W_1` goes step by step; the
-    last `T mod S` steps run one at a time. With a mask (whose skipped steps hold
-    the line row by row), `unroll=True` or an unknown length, it runs step by step
-    like `keras.layers.RNN(SkipDelayCell(...))`. Both give the same outputs and
-    states up to float rounding (tested). At the bench's sizes, delays (1, 8):
-    0.50 → 0.67 × `SimpleRNN` on TensorFlow without XLA, 0.53 → 0.85 with XLA,
-    0.49 → 0.53 on JAX (`experiments/results/bench.md`); a model's first step and
-    predict take 0.5-0.8 s longer to trace and compile.
+    its time loop (`SkipDelayCell.block`): the terms of every delay above 1 are one
+    matmul per block, and only `h_{t-1} W_1` goes step by step; the last `T mod S`
+    steps run one at a time. With a mask (whose skipped steps hold the line row by
+    row), `unroll=True`, an unknown length, or delays above 1 without a common
+    divisor, it runs step by step like `keras.layers.RNN(SkipDelayCell(...))`.
+    Both give the same outputs and states up to float rounding (tested). Training
+    steps/s at the bench's sizes, × `SimpleRNN`, before → after: delays (1, 8)
+    0.47 → 0.65 on TensorFlow without XLA, 0.52 → 0.83 with XLA, 0.48 → 0.53 on
+    JAX; delays (1, 50) 0.38 → 0.84, 0.37 → 0.62 and 0.25 → 0.46
+    (`experiments/results/bench.md`). A model's first step and predict take up to
+    0.8 s longer to trace and compile.
 
     Args:
         units, delays, activation, use_bias, *_initializer, *_regularizer:
@@ -212,7 +217,7 @@ class SkipDelayRNN(RecurrentLayer):
         # above 1 one matmul per block (`SkipDelayCell.block`), and the last
         # `T mod size` steps one by one; all steps one by one (Keras's loop over the
         # cell) with a mask, whose skipped steps do not advance the line row by row,
-        # with `unroll`, with an unknown length, or with delay 1 alone.
+        # with `unroll`, with an unknown or too short length, or with a block size of 1.
         size = self.cell.block_size()
         steps = sequences.shape[1]
         if size == 1 or mask is not None or self.unroll or steps is None or steps < size:
@@ -224,16 +229,21 @@ class SkipDelayRNN(RecurrentLayer):
             sequences = ops.flip(sequences, axis=1)
         whole = steps - steps % size
         grouped = ops.reshape(sequences[:, :whole], (-1, whole // size, size, sequences.shape[-1]))
-        line = ops.stack(states[::-1], axis=1)  # [B, D_max, units], oldest first
+        oldest_first = states[::-1]
+        line = [ops.stack(oldest_first[k:k + size], axis=1)
+                for k in range(0, self.cell.max_delay, size)]
 
         def block_step(inputs, carry):
-            outputs, next_line, h = self.cell.block(inputs, carry[0], carry[1], size)
-            return outputs, [next_line, h]
+            outputs, next_line, h = self.cell.block(inputs, carry[:-1], carry[-1])
+            return outputs, [*next_line, h]
 
-        _, outputs, (line, last) = backend.rnn(
-            block_step, grouped, [line, states[0]], input_length=whole // size,
+        _, outputs, carry = backend.rnn(
+            block_step, grouped, [*line, states[0]], input_length=whole // size,
             return_all_outputs=self.return_sequences)
-        states = [line[:, -1 - i] for i in range(self.cell.max_delay)]
+        last = carry[-1]
+        oldest_first = [state for block in carry[:-1]
+                        for state in ops.unstack(block, num=size, axis=1)]
+        states = oldest_first[::-1]
         if self.return_sequences:
             outputs = ops.reshape(outputs, (-1, whole, self.units))
         if whole < steps:  # the rest, one step at a time

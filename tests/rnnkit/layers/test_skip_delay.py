@@ -83,9 +83,10 @@ def counting(method, calls):
 @pytest.mark.parametrize("go_backwards", [False, True])
 @pytest.mark.parametrize(("delays", "steps"), [
     ((1, 3), 11),      # 3 blocks of 3, then 2 steps one by one
-    ((2, 5), 12),      # no delay 1: every term of a block in one matmul per delay
-    ((1, 2, 8), 7),    # blocks of 2; shorter than the line, so it keeps initial states
-    ((1, 20), 24),     # blocks capped at MAX_BLOCK = 8
+    ((2, 4), 12),      # no delay 1: every term of a block in one matmul per delay
+    ((1, 2, 8), 7),    # blocks of 2, a line of 4 blocks longer than the sequence
+    ((1, 4, 6), 13),   # blocks of gcd(4, 6) = 2, each delay one block of the line
+    ((1, 20), 24),     # blocks of 5: the largest divisor of 20 up to MAX_BLOCK = 8
     ((1, 4), 5),       # one block, one step
 ])
 def test_blocks_match_the_step_by_step_loop(monkeypatch, delays, steps, go_backwards):
@@ -115,3 +116,10 @@ def test_blocks_train_as_the_step_by_step_loop():
                                     strict=True):
         assert not np.allclose(got, start)  # the step moved every weight
         np.testing.assert_allclose(got, expected, atol=1e-5)
+
+
+@pytest.mark.parametrize(("delays", "size"), [
+    ((1,), 1), ((1, 8), 8), ((1, 2, 4), 2), ((2, 5), 1), ((1, 12), 6), ((1, 50), 5),
+])
+def test_block_size_divides_every_delay_above_one(delays, size):
+    assert SkipDelayCell(H, delays=delays).block_size() == size
