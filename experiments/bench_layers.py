@@ -130,6 +130,8 @@ def ratio_spread(rates_a, rates_b):
     """Quartiles of the per-repeat speed ratios (A and B timed back to back): how far
     the machine moves the ratio between repeats."""
     ratios = [a / b for a, b in zip(rates_a, rates_b, strict=True)]
+    if len(ratios) < 2:  # --repeats 1
+        return ratios[0], ratios[0]
     quartiles = statistics.quantiles(ratios, n=4)
     return quartiles[0], quartiles[2]
 
@@ -290,11 +292,13 @@ def main():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(BATCH, STEPS, FEATURES)).astype("float32")
     y = rng.normal(size=(BATCH, 1)).astype("float32")
-    rows = []
+    rows, op_counts = [], {}  # a Keras layer's counts serve every pair it is in
     for name_a, make_a, name_b, make_b, flops, bar, basis in PAIRS:
         if args.only not in name_a:
             continue
-        ops = loop_body_ops(make_a, x), loop_body_ops(make_b, x)
+        if name_b not in op_counts:
+            op_counts[name_b] = loop_body_ops(make_b, x)
+        ops = loop_body_ops(make_a, x), op_counts[name_b]
         for jit, label in jit_modes():
             rates_a, rates_b = measure_pair(make_a, make_b, jit, args.repeats, args.steps, x, y)
             rows.append((name_a, name_b, label, rates_a, rates_b, flops, bar, basis, ops))
